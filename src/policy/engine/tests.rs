@@ -1,0 +1,1438 @@
+//! Table-driven tests of every decision rule (DESIGN §2) and of the seed tables.
+
+use std::sync::Arc;
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::policy::builtin::builtin_role;
+use crate::policy::resource_group::{
+    builtin_group, AttributeFilter, IncludedScope, ResourceFilter, ScopeFilter,
+};
+use crate::policy::role::PrincipalType;
+use crate::policy::split::{pair_index, SplitPhase};
+
+fn s(v: &str) -> Scope {
+    Scope::parse(v).unwrap()
+}
+
+fn id(v: &str) -> Identifier {
+    Identifier::new(v).unwrap()
+}
+
+fn perm(v: &str) -> PermissionId {
+    catalogue()
+        .get(v)
+        .unwrap_or_else(|| panic!("unknown permission {v}"))
+}
+
+fn user(name: &str) -> Principal {
+    Principal {
+        principal_type: PrincipalType::User,
+        identifier: id(name),
+        scope: s("acme"),
+    }
+}
+
+/// A grant of a built-in role on a built-in group at `scope`.
+fn builtin_grant(role: &str, group: &str, scope: &str) -> Grant {
+    let r = builtin_role(role).unwrap();
+    Grant {
+        assignment: id(&format!("a_{role}_{}", scope.replace('/', "_"))),
+        assignment_scope: s(scope),
+        role: r.identifier.clone(),
+        permissions: r.permissions,
+        group: Arc::new(builtin_group(group, &s(scope)).unwrap()),
+        via_group: None,
+        disabled: false,
+    }
+}
+
+/// A grant of explicit permissions on a custom group.
+fn custom_grant(
+    perms: &[&str],
+    scope: &str,
+    included: &[(ScopeFilter, &str)],
+    filters: Vec<ResourceFilter>,
+    all: bool,
+) -> Grant {
+    let mut g = builtin_group("_all_account_level_resources", &s("acme")).unwrap();
+    g.identifier = id("custom_group");
+    g.scope = s(scope);
+    g.included_scopes = included
+        .iter()
+        .map(|(f, sc)| IncludedScope {
+            filter: *f,
+            scope: s(sc),
+        })
+        .collect();
+    g.resource_filters = filters;
+    g.include_all_resources = all;
+    Grant {
+        assignment: id("custom_assignment"),
+        assignment_scope: s(scope),
+        role: id("custom_role"),
+        permissions: catalogue().set_of(perms).unwrap(),
+        group: Arc::new(g),
+        via_group: None,
+        disabled: false,
+    }
+}
+
+fn filter(ty: &str, ids: &[&str], attr: Option<(&str, &[&str])>) -> ResourceFilter {
+    ResourceFilter {
+        resource_type: ty.to_owned(),
+        identifiers: ids.iter().map(|s| s.to_string()).collect(),
+        attribute: attr.map(|(n, v)| AttributeFilter {
+            name: n.to_owned(),
+            values: v.iter().map(|s| s.to_string()).collect(),
+        }),
+    }
+}
+
+fn policy(grants: Vec<Grant>) -> PrincipalPolicy {
+    PrincipalPolicy::new(user("alice"), None, grants, SplitPhases::default())
+}
+
+fn allowed(
+    p: &PrincipalPolicy,
+    permission: &str,
+    scope: &str,
+    ty: &str,
+    ident: Option<&str>,
+) -> bool {
+    allowed_with(p, permission, scope, ty, ident, &Attributes::new(), None)
+}
+
+fn allowed_with(
+    p: &PrincipalPolicy,
+    permission: &str,
+    scope: &str,
+    ty: &str,
+    ident: Option<&str>,
+    attrs: &Attributes,
+    restriction: Option<&PermissionSet>,
+) -> bool {
+    let sc = s(scope);
+    let req = Request {
+        permission: perm(permission),
+        resource: Resource {
+            scope: &sc,
+            resource_type: ty,
+            identifier: ident,
+            attributes: attrs,
+        },
+        restriction,
+    };
+    let decision = check(p, &req);
+    assert_eq!(
+        decision.is_allowed(),
+        explain(p, &req).permitted,
+        "explain agrees with check"
+    );
+    decision.is_allowed()
+}
+
+fn ty_of(permission: &str) -> String {
+    catalogue()
+        .permission(perm(permission))
+        .resource_type
+        .clone()
+}
+
+use ScopeFilter::{ExcludingChildScopes as Excl, IncludingChildScopes as Incl};
+
+#[test]
+fn rule1_unknown_level_and_type_mismatch_deny() {
+    let p = policy(vec![builtin_grant(
+        "_account_admin",
+        "_all_resources_including_child_scopes",
+        "acme",
+    )]);
+    // sei_seiteams_edit exists only at project level.
+    assert!(!allowed(
+        &p,
+        "sei_seiteams_edit",
+        "acme",
+        "SEI_TEAM",
+        Some("t")
+    ));
+    assert!(allowed(
+        &p,
+        "sei_seiteams_edit",
+        "acme/eng/web",
+        "SEI_TEAM",
+        Some("t")
+    ));
+    // core_account_edit is account-only.
+    assert!(!allowed(
+        &p,
+        "core_account_edit",
+        "acme/eng",
+        "ACCOUNT",
+        Some("acme")
+    ));
+    // Permission on another resource type.
+    assert!(!allowed(
+        &p,
+        "sei_seiteams_view",
+        "acme/eng/web",
+        "SEI_PROFILE",
+        Some("t")
+    ));
+    // Another account.
+    assert!(!allowed(
+        &p,
+        "sei_seiteams_view",
+        "other/eng/web",
+        "SEI_TEAM",
+        Some("t")
+    ));
+}
+
+#[test]
+fn rule2_scope_inheritance_goes_down_never_up_or_sideways() {
+    let acct = policy(vec![builtin_grant(
+        "_sei_viewer",
+        "_all_resources_including_child_scopes",
+        "acme",
+    )]);
+    let proj = policy(vec![builtin_grant(
+        "_sei_viewer",
+        "_all_project_level_resources",
+        "acme/eng/web",
+    )]);
+    let rows = [
+        (&acct, "sei_seiteams_view", "acme/eng/web", "SEI_TEAM", true),
+        (
+            &acct,
+            "sei_seiintegrations_view",
+            "acme",
+            "SEI_INTEGRATION",
+            true,
+        ),
+        (&proj, "sei_seiteams_view", "acme/eng/web", "SEI_TEAM", true),
+        (
+            &proj,
+            "sei_seiteams_view",
+            "acme/eng/api",
+            "SEI_TEAM",
+            false,
+        ),
+        // An account-level integration is not read through a project assignment.
+        (
+            &proj,
+            "sei_seiintegrations_view",
+            "acme",
+            "SEI_INTEGRATION",
+            false,
+        ),
+        (
+            &proj,
+            "sei_seiintegrations_view",
+            "acme/eng/web",
+            "SEI_INTEGRATION",
+            true,
+        ),
+    ];
+    for (p, permission, scope, ty, expected) in rows {
+        assert_eq!(
+            allowed(p, permission, scope, ty, Some("x")),
+            expected,
+            "{permission} at {scope}"
+        );
+    }
+}
+
+#[test]
+fn rule3_including_and_excluding_child_scopes() {
+    let inc = policy(vec![custom_grant(
+        &["sei_seiteams_view"],
+        "acme",
+        &[(Incl, "acme/eng")],
+        vec![],
+        true,
+    )]);
+    let exc = policy(vec![custom_grant(
+        &["sei_seiteams_view"],
+        "acme",
+        &[(Excl, "acme/eng")],
+        vec![],
+        true,
+    )]);
+    assert!(allowed(
+        &inc,
+        "sei_seiteams_view",
+        "acme/eng/web",
+        "SEI_TEAM",
+        Some("t")
+    ));
+    assert!(!allowed(
+        &inc,
+        "sei_seiteams_view",
+        "acme/sales/web",
+        "SEI_TEAM",
+        Some("t")
+    ));
+    assert!(!allowed(
+        &exc,
+        "sei_seiteams_view",
+        "acme/eng/web",
+        "SEI_TEAM",
+        Some("t")
+    ));
+}
+
+#[test]
+fn rule3_identifier_and_attribute_filters() {
+    let bravo: Attributes = [("team".to_owned(), "bravo".to_owned())].into();
+    let alpha: Attributes = [("team".to_owned(), "alpha".to_owned())].into();
+    let both = policy(vec![custom_grant(
+        &["sei_seiprofiles_view"],
+        "acme/eng/web",
+        &[(Excl, "acme/eng/web")],
+        vec![filter(
+            "SEI_PROFILE",
+            &["team-bravo-profile"],
+            Some(("team", &["bravo"])),
+        )],
+        false,
+    )]);
+    let sc = "acme/eng/web";
+    assert!(allowed_with(
+        &both,
+        "sei_seiprofiles_view",
+        sc,
+        "SEI_PROFILE",
+        Some("team-bravo-profile"),
+        &bravo,
+        None
+    ));
+    assert!(!allowed_with(
+        &both,
+        "sei_seiprofiles_view",
+        sc,
+        "SEI_PROFILE",
+        Some("team-bravo-profile"),
+        &alpha,
+        None
+    ));
+    assert!(!allowed_with(
+        &both,
+        "sei_seiprofiles_view",
+        sc,
+        "SEI_PROFILE",
+        Some("other"),
+        &bravo,
+        None
+    ));
+    let by_attr = policy(vec![custom_grant(
+        &["sei_seiteams_edit"],
+        sc,
+        &[(Excl, sc)],
+        vec![filter("SEI_TEAM", &[], Some(("team", &["bravo"])))],
+        false,
+    )]);
+    assert!(allowed_with(
+        &by_attr,
+        "sei_seiteams_edit",
+        sc,
+        "SEI_TEAM",
+        Some("any"),
+        &bravo,
+        None
+    ));
+    assert!(!allowed_with(
+        &by_attr,
+        "sei_seiteams_edit",
+        sc,
+        "SEI_TEAM",
+        Some("any"),
+        &alpha,
+        None
+    ));
+}
+
+#[test]
+fn disabled_assignments_and_user_groups() {
+    let mut g = builtin_grant(
+        "_sei_viewer",
+        "_all_project_level_resources",
+        "acme/eng/web",
+    );
+    g.disabled = true;
+    let p = policy(vec![g.clone()]);
+    assert!(!allowed(
+        &p,
+        "sei_seiteams_view",
+        "acme/eng/web",
+        "SEI_TEAM",
+        Some("t")
+    ));
+    let mut via = g;
+    via.disabled = false;
+    via.via_group = Some(id("devs"));
+    let p = policy(vec![via]);
+    let sc = s("acme/eng/web");
+    let none = Attributes::new();
+    let req = Request {
+        permission: perm("sei_seiteams_view"),
+        resource: Resource {
+            scope: &sc,
+            resource_type: "SEI_TEAM",
+            identifier: Some("t"),
+            attributes: &none,
+        },
+        restriction: None,
+    };
+    let e = explain(&p, &req);
+    assert!(e.permitted);
+    assert_eq!(
+        e.granted_by.unwrap().via_user_group.as_deref(),
+        Some("devs")
+    );
+}
+
+#[test]
+fn rule5_implicit_visibility_of_enclosing_scopes() {
+    let p = policy(vec![builtin_grant(
+        "_sei_viewer",
+        "_all_project_level_resources",
+        "acme/eng/web",
+    )]);
+    assert!(allowed(
+        &p,
+        "core_project_view",
+        "acme/eng",
+        "PROJECT",
+        Some("web")
+    ));
+    assert!(allowed(
+        &p,
+        "core_organization_view",
+        "acme",
+        "ORGANIZATION",
+        Some("eng")
+    ));
+    assert!(allowed(
+        &p,
+        "core_account_view",
+        "acme",
+        "ACCOUNT",
+        Some("acme")
+    ));
+    assert!(!allowed(
+        &p,
+        "core_project_view",
+        "acme/eng",
+        "PROJECT",
+        Some("api")
+    ));
+    assert!(!allowed(
+        &p,
+        "core_organization_view",
+        "acme",
+        "ORGANIZATION",
+        Some("sales")
+    ));
+    // Visibility is not edit.
+    assert!(!allowed(
+        &p,
+        "core_project_edit",
+        "acme/eng",
+        "PROJECT",
+        Some("web")
+    ));
+}
+
+#[test]
+fn rule4_portal_ownership_and_cross_organization_access() {
+    let basic = PrincipalPolicy::new(
+        user("bob"),
+        Some(id("eng")),
+        vec![builtin_grant(
+            "Basic_User",
+            "_all_resources_including_child_scopes",
+            "acme",
+        )],
+        SplitPhases::default(),
+    );
+    let global = PrincipalPolicy::new(
+        user("gina"),
+        Some(id("eng")),
+        vec![builtin_grant(
+            "Global_Admin",
+            "_all_resources_including_child_scopes",
+            "acme",
+        )],
+        SplitPhases::default(),
+    );
+    assert!(allowed(
+        &basic,
+        "API_READ",
+        "acme/eng",
+        "API",
+        Some("payments")
+    ));
+    assert!(!allowed(
+        &basic,
+        "API_READ",
+        "acme/sales",
+        "API",
+        Some("crm")
+    ));
+    assert!(allowed(
+        &global,
+        "API_READ",
+        "acme/eng",
+        "API",
+        Some("payments")
+    ));
+    assert!(allowed(
+        &global,
+        "API_READ",
+        "acme/sales",
+        "API",
+        Some("crm")
+    ));
+    assert!(!allowed(
+        &global,
+        "API_READ",
+        "other/sales",
+        "API",
+        Some("crm")
+    ));
+    // An org-scoped assignment makes that org the caller's; CROSS_ORGANIZATION_ACCESS widens it.
+    let org_basic = PrincipalPolicy::new(
+        user("olga"),
+        None,
+        vec![builtin_grant(
+            "Basic_User",
+            "_all_resources_including_child_scopes",
+            "acme/sales",
+        )],
+        SplitPhases::default(),
+    );
+    assert!(allowed(
+        &org_basic,
+        "API_READ",
+        "acme/sales",
+        "API",
+        Some("crm")
+    ));
+    assert!(!allowed(
+        &org_basic,
+        "API_READ",
+        "acme/eng",
+        "API",
+        Some("payments")
+    ));
+    let org_global = PrincipalPolicy::new(
+        user("greg"),
+        None,
+        vec![builtin_grant(
+            "Global_Admin",
+            "_all_resources_including_child_scopes",
+            "acme/sales",
+        )],
+        SplitPhases::default(),
+    );
+    assert!(allowed(
+        &org_global,
+        "API_READ",
+        "acme/eng",
+        "API",
+        Some("payments")
+    ));
+    // The widening never applies to core or SEI permissions.
+    let mixed = PrincipalPolicy::new(
+        user("max"),
+        None,
+        vec![
+            builtin_grant(
+                "Global_Admin",
+                "_all_resources_including_child_scopes",
+                "acme/sales",
+            ),
+            builtin_grant(
+                "_organization_admin",
+                "_all_resources_including_child_scopes",
+                "acme/sales",
+            ),
+        ],
+        SplitPhases::default(),
+    );
+    assert!(allowed(
+        &mixed,
+        "core_role_view",
+        "acme/sales",
+        "ROLE",
+        Some("r")
+    ));
+    assert!(!allowed(
+        &mixed,
+        "core_role_view",
+        "acme/eng",
+        "ROLE",
+        Some("r")
+    ));
+    assert!(!allowed(
+        &mixed,
+        "sei_seiteams_view",
+        "acme/eng/web",
+        "SEI_TEAM",
+        Some("t")
+    ));
+}
+
+#[test]
+fn credential_restriction_intersects_owner_permissions() {
+    let p = policy(vec![builtin_grant(
+        "_sei_admin",
+        "_all_resources_including_child_scopes",
+        "acme",
+    )]);
+    let subset = catalogue().set_of(&["sei_seiteams_view"]).unwrap();
+    let none = Attributes::new();
+    assert!(allowed_with(
+        &p,
+        "sei_seiteams_view",
+        "acme/eng/web",
+        "SEI_TEAM",
+        Some("t"),
+        &none,
+        Some(&subset)
+    ));
+    assert!(!allowed_with(
+        &p,
+        "sei_seiteams_edit",
+        "acme/eng/web",
+        "SEI_TEAM",
+        Some("t"),
+        &none,
+        Some(&subset)
+    ));
+    // A restriction never adds what the owner lacks.
+    let more = catalogue().set_of(&["core_account_edit"]).unwrap();
+    assert!(!allowed_with(
+        &p,
+        "core_account_edit",
+        "acme",
+        "ACCOUNT",
+        Some("acme"),
+        &none,
+        Some(&more)
+    ));
+    // CROSS_ORGANIZATION_ACCESS outside the subset does not widen.
+    let g = PrincipalPolicy::new(
+        user("gina"),
+        Some(id("eng")),
+        vec![builtin_grant(
+            "Global_Admin",
+            "_all_resources_including_child_scopes",
+            "acme",
+        )],
+        SplitPhases::default(),
+    );
+    let api_only = catalogue().set_of(&["API_READ"]).unwrap();
+    assert!(!allowed_with(
+        &g,
+        "API_READ",
+        "acme/sales",
+        "API",
+        Some("crm"),
+        &none,
+        Some(&api_only)
+    ));
+    assert!(allowed_with(
+        &g,
+        "API_READ",
+        "acme/eng",
+        "API",
+        Some("payments"),
+        &none,
+        Some(&api_only)
+    ));
+}
+
+#[test]
+fn seed001_split_phases() {
+    let edit_only = custom_grant(
+        &["core_pipeline_edit"],
+        "acme",
+        &[(Incl, "acme")],
+        vec![],
+        true,
+    );
+    let pair = pair_index("PIPELINE").unwrap();
+    let mut p = policy(vec![edit_only]);
+    let create =
+        |p: &PrincipalPolicy| allowed(p, "core_pipeline_create", "acme/eng/web", "PIPELINE", None);
+    let edit = |p: &PrincipalPolicy| {
+        allowed(
+            p,
+            "core_pipeline_edit",
+            "acme/eng/web",
+            "PIPELINE",
+            Some("build"),
+        )
+    };
+    // Before the flags: edit creates and edits.
+    assert!(create(&p) && edit(&p));
+    // During migration: still.
+    p.splits.set(pair, SplitPhase::Migration);
+    assert!(create(&p) && edit(&p));
+    // Enforced: automation that only has edit can no longer create.
+    p.splits.set(pair, SplitPhase::Enforced);
+    assert!(!create(&p) && edit(&p));
+    // Other pairs are independent.
+    let secrets = policy(vec![custom_grant(
+        &["core_secret_edit"],
+        "acme",
+        &[(Incl, "acme")],
+        vec![],
+        true,
+    )]);
+    assert!(allowed(
+        &secrets,
+        "core_secret_create",
+        "acme/eng",
+        "SECRET",
+        None
+    ));
+    // A token subset holding edit also creates while the split is not enforced.
+    let owner = policy(vec![custom_grant(
+        &["core_template_edit", "core_template_create"],
+        "acme",
+        &[(Incl, "acme")],
+        vec![],
+        true,
+    )]);
+    let subset = catalogue().set_of(&["core_template_edit"]).unwrap();
+    assert!(allowed_with(
+        &owner,
+        "core_template_create",
+        "acme",
+        "TEMPLATE",
+        None,
+        &Attributes::new(),
+        Some(&subset)
+    ));
+    // Create-only cannot edit in any phase.
+    let create_only = policy(vec![custom_grant(
+        &["core_pipeline_create"],
+        "acme",
+        &[(Incl, "acme")],
+        vec![],
+        true,
+    )]);
+    assert!(!allowed(
+        &create_only,
+        "core_pipeline_edit",
+        "acme",
+        "PIPELINE",
+        Some("p")
+    ));
+}
+
+#[test]
+fn rule8_lists_and_creates() {
+    let sc = "acme/eng/web";
+    let team_a = policy(vec![custom_grant(
+        &[
+            "sei_seiteams_view",
+            "sei_seiteams_edit",
+            "sei_seiteams_create",
+        ],
+        sc,
+        &[(Excl, sc)],
+        vec![filter("SEI_TEAM", &["team-a"], None)],
+        false,
+    )]);
+    assert!(allowed(&team_a, "sei_seiteams_view", sc, "SEI_TEAM", None));
+    assert!(allowed(
+        &team_a,
+        "sei_seiteams_edit",
+        sc,
+        "SEI_TEAM",
+        Some("team-a")
+    ));
+    assert!(!allowed(
+        &team_a,
+        "sei_seiteams_edit",
+        sc,
+        "SEI_TEAM",
+        Some("team-b")
+    ));
+    assert!(!allowed(
+        &team_a,
+        "sei_seiteams_create",
+        sc,
+        "SEI_TEAM",
+        None
+    ));
+    let ids = allowed_ids(
+        &team_a,
+        perm("sei_seiteams_view"),
+        &s(sc),
+        "SEI_TEAM",
+        None,
+        &[],
+    );
+    assert_eq!(ids.header_value().as_deref(), Some("team-a"));
+    let all = policy(vec![builtin_grant(
+        "_sei_viewer",
+        "_all_project_level_resources",
+        sc,
+    )]);
+    assert_eq!(
+        allowed_ids(
+            &all,
+            perm("sei_seiteams_view"),
+            &s(sc),
+            "SEI_TEAM",
+            None,
+            &[]
+        ),
+        AllowedIds::All
+    );
+    let nobody = policy(vec![]);
+    assert_eq!(
+        allowed_ids(
+            &nobody,
+            perm("sei_seiteams_view"),
+            &s(sc),
+            "SEI_TEAM",
+            None,
+            &[]
+        ),
+        AllowedIds::Denied
+    );
+    // Attribute filters contribute the registry's matching resources; both filters intersect.
+    let registry = vec![
+        RegistryEntry {
+            identifier: "t1".into(),
+            attributes: [("team".into(), "bravo".into())].into(),
+        },
+        RegistryEntry {
+            identifier: "t2".into(),
+            attributes: [("team".into(), "alpha".into())].into(),
+        },
+        RegistryEntry {
+            identifier: "t3".into(),
+            attributes: [("team".into(), "bravo".into())].into(),
+        },
+    ];
+    let attr = policy(vec![custom_grant(
+        &["sei_seiteams_view"],
+        sc,
+        &[(Excl, sc)],
+        vec![filter("SEI_TEAM", &[], Some(("team", &["bravo"])))],
+        false,
+    )]);
+    assert_eq!(
+        allowed_ids(
+            &attr,
+            perm("sei_seiteams_view"),
+            &s(sc),
+            "SEI_TEAM",
+            None,
+            &registry
+        )
+        .header_value()
+        .as_deref(),
+        Some("t1,t3")
+    );
+    let both = policy(vec![custom_grant(
+        &["sei_seiteams_view"],
+        sc,
+        &[(Excl, sc)],
+        vec![filter(
+            "SEI_TEAM",
+            &["t3", "t2"],
+            Some(("team", &["bravo"])),
+        )],
+        false,
+    )]);
+    assert_eq!(
+        allowed_ids(
+            &both,
+            perm("sei_seiteams_view"),
+            &s(sc),
+            "SEI_TEAM",
+            None,
+            &registry
+        )
+        .header_value()
+        .as_deref(),
+        Some("t3")
+    );
+    // A covering group whose filters name nothing yields an empty header, not a deny.
+    let empty = policy(vec![custom_grant(
+        &["sei_seiteams_view"],
+        sc,
+        &[(Excl, sc)],
+        vec![filter("SEI_TEAM", &[], Some(("team", &["zulu"])))],
+        false,
+    )]);
+    assert_eq!(
+        allowed_ids(
+            &empty,
+            perm("sei_seiteams_view"),
+            &s(sc),
+            "SEI_TEAM",
+            None,
+            &registry
+        ),
+        AllowedIds::Some(Default::default())
+    );
+}
+
+#[test]
+fn explain_names_missing_permission_and_near_misses() {
+    let p = policy(vec![
+        builtin_grant(
+            "_sei_viewer",
+            "_all_project_level_resources",
+            "acme/eng/web",
+        ),
+        builtin_grant(
+            "_sei_team_manager",
+            "_all_project_level_resources",
+            "acme/eng/api",
+        ),
+    ]);
+    let sc = s("acme/eng/web");
+    let none = Attributes::new();
+    let req = Request {
+        permission: perm("sei_seiteams_edit"),
+        resource: Resource {
+            scope: &sc,
+            resource_type: "SEI_TEAM",
+            identifier: Some("t"),
+            attributes: &none,
+        },
+        restriction: None,
+    };
+    let e = explain(&p, &req);
+    assert!(!e.permitted);
+    assert_eq!(e.missing_permission.as_deref(), Some("sei_seiteams_edit"));
+    let misses = e.near_misses.unwrap();
+    assert_eq!(misses.len(), 2);
+    assert!(misses
+        .iter()
+        .any(|m| m.role == "_sei_viewer" && m.why.contains("role does not hold")));
+    assert!(misses
+        .iter()
+        .any(|m| m.role == "_sei_team_manager" && m.why.contains("scope")));
+}
+
+#[test]
+fn escalation_needs_every_permission_on_the_whole_group() {
+    let sc = s("acme/eng/web");
+    let writer = policy(vec![custom_grant(
+        &["sei_seiteams_view", "sei_seiteams_edit"],
+        "acme/eng/web",
+        &[(Excl, "acme/eng/web")],
+        vec![filter("SEI_TEAM", &["team-a"], None)],
+        false,
+    )]);
+    let target_a = custom_grant(
+        &[],
+        "acme/eng/web",
+        &[(Excl, "acme/eng/web")],
+        vec![filter("SEI_TEAM", &["team-a"], None)],
+        false,
+    )
+    .group;
+    let target_all = builtin_group("_all_project_level_resources", &sc).unwrap();
+    assert!(holds_on_group(
+        &writer,
+        None,
+        perm("sei_seiteams_edit"),
+        &target_a,
+        &sc
+    ));
+    assert!(!holds_on_group(
+        &writer,
+        None,
+        perm("sei_seiteams_edit"),
+        &target_all,
+        &sc
+    ));
+    assert!(!holds_on_group(
+        &writer,
+        None,
+        perm("sei_seiteams_delete"),
+        &target_a,
+        &sc
+    ));
+    let admin = policy(vec![builtin_grant(
+        "_account_admin",
+        "_all_resources_including_child_scopes",
+        "acme",
+    )]);
+    assert!(holds_on_group(
+        &admin,
+        None,
+        perm("sei_seiteams_delete"),
+        &target_all,
+        &sc
+    ));
+    assert!(holds_type_wide(
+        &admin,
+        None,
+        perm("core_account_edit"),
+        &s("acme")
+    ));
+    assert!(!holds_type_wide(
+        &writer,
+        None,
+        perm("sei_seiteams_delete"),
+        &sc
+    ));
+}
+
+/// Seed 003: SEI 2.0 roles × resource × action. `None` in a column means the seed gives no access.
+#[test]
+fn seed003_sei2_role_table() {
+    struct Row {
+        role: &'static str,
+        prefix: &'static str,
+        scope: &'static str,
+        actions: &'static [&'static str],
+    }
+    const ALL: &[&str] = &["view", "create", "edit", "delete"];
+    let rows = [
+        Row {
+            role: "_sei_admin",
+            prefix: "sei_seidatasettings",
+            scope: "acme",
+            actions: ALL,
+        },
+        Row {
+            role: "_sei_admin",
+            prefix: "sei_seidatasettings",
+            scope: "acme/eng/web",
+            actions: ALL,
+        },
+        Row {
+            role: "_sei_admin",
+            prefix: "sei_seidevelopers",
+            scope: "acme/eng/web",
+            actions: ALL,
+        },
+        Row {
+            role: "_sei_admin",
+            prefix: "sei_seiintegrations",
+            scope: "acme",
+            actions: ALL,
+        },
+        Row {
+            role: "_sei_admin",
+            prefix: "sei_seiteams",
+            scope: "acme/eng/web",
+            actions: ALL,
+        },
+        Row {
+            role: "_sei_admin",
+            prefix: "sei_seiinsights",
+            scope: "acme/eng/web",
+            actions: &["view"],
+        },
+        Row {
+            role: "_sei_admin",
+            prefix: "sei_seiprofiles",
+            scope: "acme",
+            actions: ALL,
+        },
+        Row {
+            role: "_sei_team_manager",
+            prefix: "sei_seidevelopers",
+            scope: "acme/eng/web",
+            actions: &["view", "edit"],
+        },
+        Row {
+            role: "_sei_team_manager",
+            prefix: "sei_seiteams",
+            scope: "acme/eng/web",
+            actions: &["view", "edit"],
+        },
+        Row {
+            role: "_sei_team_manager",
+            prefix: "sei_seiinsights",
+            scope: "acme/eng/web",
+            actions: &["view"],
+        },
+        Row {
+            role: "_sei_team_manager",
+            prefix: "sei_seiintegrations",
+            scope: "acme",
+            actions: &["view"],
+        },
+        Row {
+            role: "_sei_team_manager",
+            prefix: "sei_seiprofiles",
+            scope: "acme/eng/web",
+            actions: &["view"],
+        },
+        Row {
+            role: "_sei_viewer",
+            prefix: "sei_seidevelopers",
+            scope: "acme/eng/web",
+            actions: &["view"],
+        },
+        Row {
+            role: "_sei_viewer",
+            prefix: "sei_seiteams",
+            scope: "acme/eng/web",
+            actions: &["view"],
+        },
+        Row {
+            role: "_sei_viewer",
+            prefix: "sei_seiinsights",
+            scope: "acme/eng/web",
+            actions: &["view"],
+        },
+        Row {
+            role: "_sei_viewer",
+            prefix: "sei_seiintegrations",
+            scope: "acme",
+            actions: &["view"],
+        },
+        Row {
+            role: "_sei_viewer",
+            prefix: "sei_seiprofiles",
+            scope: "acme/eng/web",
+            actions: &["view"],
+        },
+    ];
+    for row in rows {
+        let p = policy(vec![builtin_grant(
+            row.role,
+            "_all_resources_including_child_scopes",
+            "acme",
+        )]);
+        for action in ALL {
+            let permission = format!("{}_{action}", row.prefix);
+            let Some(pid) = catalogue().get(&permission) else {
+                continue;
+            };
+            if !catalogue()
+                .permission(pid)
+                .available_at(s(row.scope).level())
+            {
+                continue;
+            }
+            let ident = if *action == "create" {
+                None
+            } else {
+                Some("r1")
+            };
+            let expected = row.actions.contains(action);
+            assert_eq!(
+                allowed(&p, &permission, row.scope, &ty_of(&permission), ident),
+                expected,
+                "{} {permission} at {}",
+                row.role,
+                row.scope
+            );
+        }
+    }
+}
+
+/// Seed 002: every portal permission × Global_Admin, Admin, Basic_User.
+#[test]
+fn seed002_portal_table() {
+    let table: &[(&str, &[&str])] = &[
+        ("ENVIRONMENT_READ", &["Global_Admin", "Admin", "Basic_User"]),
+        ("ENVIRONMENT_WRITE", &["Global_Admin"]),
+        ("API_READ", &["Global_Admin", "Admin", "Basic_User"]),
+        ("API_WRITE", &["Global_Admin", "Admin", "Basic_User"]),
+        ("USER_READ", &["Global_Admin", "Admin"]),
+        ("USER_WRITE", &["Global_Admin", "Admin"]),
+        ("APPLICATION_READ", &["Global_Admin", "Admin", "Basic_User"]),
+        (
+            "APPLICATION_WRITE",
+            &["Global_Admin", "Admin", "Basic_User"],
+        ),
+        ("JOBS_READ", &["Global_Admin", "Admin", "Basic_User"]),
+        ("PLAN_READ", &["Global_Admin", "Admin", "Basic_User"]),
+        ("PLAN_WRITE", &["Global_Admin"]),
+        (
+            "GIT_CREDENTIALS_READ",
+            &["Global_Admin", "Admin", "Basic_User"],
+        ),
+        ("GIT_CREDENTIALS_WRITE", &["Global_Admin"]),
+        (
+            "SUBSCRIPTIONS_READ",
+            &["Global_Admin", "Admin", "Basic_User"],
+        ),
+        (
+            "SUBSCRIPTIONS_WRITE",
+            &["Global_Admin", "Admin", "Basic_User"],
+        ),
+        ("CONFIGURATION_READ", &["Global_Admin"]),
+        ("CONFIGURATION_WRITE", &["Global_Admin"]),
+        ("METRICS_READ", &["Global_Admin", "Admin", "Basic_User"]),
+        (
+            "ORGANIZATION_READ",
+            &["Global_Admin", "Admin", "Basic_User"],
+        ),
+        ("ORGANIZATION_WRITE", &["Global_Admin", "Admin"]),
+        ("DISCOVERY", &["Global_Admin"]),
+        ("USER_INVITATION", &["Global_Admin", "Admin"]),
+        ("APPROVAL_REQUEST_READ", &["Global_Admin", "Admin"]),
+        ("APPROVAL_REQUEST_WRITE", &["Global_Admin", "Admin"]),
+        ("AUDIT_LOG_READ", &["Global_Admin", "Admin"]),
+        ("RULE_SETS_READ", &["Global_Admin", "Admin", "Basic_User"]),
+        ("RULE_SETS_WRITE", &["Global_Admin"]),
+        ("DEV_PORTAL_READ", &["Global_Admin"]),
+        ("DEV_PORTAL_WRITE", &["Global_Admin"]),
+        ("PLAN_ASSIGN_APIS", &["Global_Admin", "Admin"]),
+        ("ACCESS_TENANT_DATA", &["Global_Admin"]),
+        ("CROSS_ORGANIZATION_ACCESS", &["Global_Admin"]),
+    ];
+    let portal_count = catalogue()
+        .all()
+        .iter()
+        .filter(|p| p.module == Module::Portal)
+        .count();
+    assert_eq!(
+        table.len(),
+        portal_count,
+        "the table covers every portal permission"
+    );
+    for role in ["Global_Admin", "Admin", "Basic_User"] {
+        let p = PrincipalPolicy::new(
+            user("u"),
+            Some(id("eng")),
+            vec![builtin_grant(
+                role,
+                "_all_resources_including_child_scopes",
+                "acme",
+            )],
+            SplitPhases::default(),
+        );
+        for (permission, holders) in table {
+            let expected = holders.contains(&role);
+            assert_eq!(
+                allowed(&p, permission, "acme/eng", &ty_of(permission), Some("r1")),
+                expected,
+                "{role} {permission}"
+            );
+        }
+    }
+}
+
+/// Seed 004: Account Admin CRUD everything, Account Viewer view everything; SEI 1.0 rows.
+#[test]
+fn seed004_account_admin_viewer_and_sei1_roles() {
+    let admin = policy(vec![builtin_grant(
+        "_account_admin",
+        "_all_resources_including_child_scopes",
+        "acme",
+    )]);
+    let viewer = policy(vec![builtin_grant(
+        "_account_viewer",
+        "_all_resources_including_child_scopes",
+        "acme",
+    )]);
+    for p in catalogue().all() {
+        let level = p.scopes.iter().next().unwrap();
+        let scope = match level {
+            ScopeLevel::Account => "acme",
+            ScopeLevel::Organization => "acme/eng",
+            ScopeLevel::Project => "acme/eng/web",
+        };
+        assert!(
+            allowed(&admin, &p.identifier, scope, &p.resource_type, Some("r1")),
+            "admin {}",
+            p.identifier
+        );
+        assert_eq!(
+            allowed(&viewer, &p.identifier, scope, &p.resource_type, Some("r1")),
+            p.is_list_action(),
+            "viewer {}",
+            p.identifier
+        );
+    }
+    let rows: &[(&str, &str, &str, bool)] = &[
+        (
+            "_sei_collections_admin",
+            "sei_seicollections_view",
+            "acme/eng/web",
+            true,
+        ),
+        (
+            "_sei_collections_admin",
+            "sei_seicollections_edit",
+            "acme/eng/web",
+            true,
+        ),
+        (
+            "_sei_collections_admin",
+            "sei_seicollections_delete",
+            "acme/eng/web",
+            false,
+        ),
+        (
+            "_sei_collections_admin",
+            "core_project_view",
+            "acme/eng",
+            true,
+        ),
+        (
+            "_sei_collections_admin",
+            "sei_seiconfigurationsettings_view",
+            "acme",
+            false,
+        ),
+        ("_sei_collections_admin", "core_role_view", "acme", true),
+        (
+            "_sei_viewer",
+            "sei_seicollections_view",
+            "acme/eng/web",
+            false,
+        ),
+        ("_sei_viewer", "core_connector_view", "acme", true),
+        // Seed 004 says "no access" to projects; rule 5 still lets a viewer see the projects
+        // its group includes, so "no access" is tested on edit.
+        ("_sei_viewer", "core_project_edit", "acme/eng", false),
+        (
+            "_sei_admin",
+            "sei_seicollections_delete",
+            "acme/eng/web",
+            true,
+        ),
+        (
+            "_sei_admin",
+            "sei_seiconfigurationsettings_edit",
+            "acme",
+            true,
+        ),
+        ("_sei_admin", "core_audit_view", "acme", true),
+        ("_sei_admin", "core_role_edit", "acme", true),
+        ("_sei_admin", "core_account_edit", "acme", false),
+    ];
+    for (role, permission, scope, expected) in rows {
+        let p = policy(vec![builtin_grant(
+            role,
+            "_all_resources_including_child_scopes",
+            "acme",
+        )]);
+        // core_project_view on a project the group covers: explicit, not implicit visibility.
+        assert_eq!(
+            allowed(&p, permission, scope, &ty_of(permission), Some("r1")),
+            *expected,
+            "{role} {permission}"
+        );
+    }
+}
+
+#[test]
+fn builtin_roles_hold_both_halves_of_splits() {
+    for role in crate::policy::builtin::builtin_roles() {
+        for pair in crate::policy::split::split_pairs() {
+            assert_eq!(
+                role.permissions.contains(pair.edit),
+                role.permissions.contains(pair.create),
+                "{}",
+                role.identifier
+            );
+        }
+    }
+    assert!(builtin_role("_project_admin")
+        .unwrap()
+        .permissions
+        .contains(perm("core_secret_create")));
+    assert!(builtin_role("Global_Admin")
+        .unwrap()
+        .permissions
+        .contains(perm("CROSS_ORGANIZATION_ACCESS")));
+    assert!(!builtin_role("_organization_admin")
+        .unwrap()
+        .permissions
+        .contains(perm("CROSS_ORGANIZATION_ACCESS")));
+}
+
+fn arb_grant() -> impl Strategy<Value = Grant> {
+    let roles = prop::sample::select(vec![
+        "_sei_admin",
+        "_sei_viewer",
+        "_sei_team_manager",
+        "Basic_User",
+        "_project_viewer",
+    ]);
+    let scopes = prop::sample::select(vec!["acme", "acme/eng", "acme/eng/web", "acme/sales"]);
+    let ids = prop::sample::subsequence(vec!["t1", "t2", "t3"], 0..3);
+    (
+        roles,
+        scopes,
+        ids,
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+    )
+        .prop_map(|(role, scope, ids, all, incl, disabled)| {
+            let mut g = custom_grant(
+                &[],
+                scope,
+                &[(if incl { Incl } else { Excl }, scope)],
+                vec![filter("SEI_TEAM", &ids, None)],
+                false,
+            );
+            if all {
+                g.group = Arc::new(ResourceGroup {
+                    resource_filters: vec![],
+                    include_all_resources: true,
+                    ..(*g.group).clone()
+                });
+            }
+            g.permissions = builtin_role(role).unwrap().permissions;
+            g.role = id(role);
+            g.disabled = disabled;
+            g
+        })
+}
+
+fn arb_question() -> impl Strategy<Value = (&'static str, &'static str, Option<&'static str>)> {
+    (
+        prop::sample::select(vec![
+            "sei_seiteams_view",
+            "sei_seiteams_edit",
+            "sei_seiteams_create",
+        ]),
+        prop::sample::select(vec!["acme/eng/web", "acme/sales/x", "acme/eng/api"]),
+        prop::sample::select(vec![Some("t1"), Some("t2"), Some("t9"), None]),
+    )
+}
+
+proptest! {
+    #[test]
+    fn adding_an_assignment_never_removes_access(grants in prop::collection::vec(arb_grant(), 0..6), extra in arb_grant(), q in arb_question()) {
+        let before = policy(grants.clone());
+        let mut more = grants;
+        more.push(extra);
+        let after = policy(more);
+        if allowed(&before, q.0, q.1, "SEI_TEAM", q.2) {
+            prop_assert!(allowed(&after, q.0, q.1, "SEI_TEAM", q.2));
+        }
+    }
+
+    #[test]
+    fn a_disabled_assignment_never_grants(mut grant in arb_grant(), q in arb_question()) {
+        grant.disabled = true;
+        prop_assert!(!allowed(&policy(vec![grant]), q.0, q.1, "SEI_TEAM", q.2));
+    }
+
+    #[test]
+    fn an_empty_group_grants_nothing(mut grant in arb_grant(), q in arb_question()) {
+        let g = ResourceGroup { resource_filters: vec![], include_all_resources: false, ..(*grant.group).clone() };
+        grant.group = Arc::new(g);
+        prop_assert!(!allowed(&policy(vec![grant.clone()]), q.0, q.1, "SEI_TEAM", q.2));
+        let no_scope = ResourceGroup { included_scopes: vec![], include_all_resources: true, ..(*grant.group).clone() };
+        grant.group = Arc::new(no_scope);
+        prop_assert!(!allowed(&policy(vec![grant]), q.0, q.1, "SEI_TEAM", q.2));
+    }
+}
