@@ -8,3 +8,4 @@
 //! - L4 `app` and the binary: wiring, server, CLI.
 
 pub mod policy;
+pub mod storage;

@@ -1,0 +1,17 @@
+DROP TABLE epochs;
+DROP TABLE audit_events;
+DROP TABLE permission_splits;
+DROP TABLE resource_changes;
+DROP TABLE resources;
+DROP TABLE role_assignments;
+DROP TABLE resource_groups;
+DROP TABLE role_permissions;
+DROP TABLE roles;
+DROP TABLE api_tokens;
+DROP TABLE service_accounts;
+DROP TABLE user_group_members;
+DROP TABLE user_groups;
+DROP TABLE users;
+DROP TABLE projects;
+DROP TABLE organizations;
+DROP TABLE accounts;
