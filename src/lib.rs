@@ -7,5 +7,6 @@
 //! - L3 `gateway`, `admin`: the proxy path and the admin API.
 //! - L4 `app` and the binary: wiring, server, CLI.
 
+pub mod config;
 pub mod policy;
 pub mod storage;

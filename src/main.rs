@@ -1,1 +1,240 @@
-fn main() {}
+//! L4: the `scopegate` command line. Parses arguments, loads the config file and
+//! environment, and hands over to the library. Exit codes: 0 ok, 2 usage or config error,
+//! 1 other failure (`check` also exits 1 when the decision is a deny).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use scopegate::config::Config;
+use scopegate::policy::engine::{explain, Request, Resource};
+use scopegate::policy::permission::catalogue;
+use scopegate::policy::resource_group::Attributes;
+use scopegate::policy::role::{Principal, PrincipalType};
+use scopegate::policy::{roles_doc, Identifier, Scope};
+use scopegate::storage::grants::load_principal;
+use scopegate::storage::Db;
+
+#[derive(Parser)]
+#[command(
+    name = "scopegate",
+    version,
+    about = "Permission gateway for analytics portals"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Apply pending database migrations and exit.
+    Migrate {
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Answer one access decision with its reason (exit 0 permitted, 1 denied).
+    Check {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// `USER:alice`, or `SERVICE_ACCOUNT:bot` (account level) / `SERVICE_ACCOUNT:bot@acme/eng`.
+        #[arg(long)]
+        principal: String,
+        /// A permission identifier, e.g. `sei_seiteams_edit`.
+        #[arg(long)]
+        permission: String,
+        /// `<scope>:<TYPE>[/<identifier>]`, e.g. `acme/eng/web:SEI_TEAM/team-a`.
+        #[arg(long)]
+        resource: String,
+        /// Resource attributes for attribute filters, `name=value` (repeatable).
+        #[arg(long = "attribute")]
+        attributes: Vec<String>,
+    },
+    /// Print the built-in roles.
+    Roles {
+        /// Print docs/ROLES.md (the role × permission matrix).
+        #[arg(long)]
+        markdown: bool,
+    },
+}
+
+/// An error with the exit code it maps to.
+struct Failure {
+    code: u8,
+    message: String,
+}
+
+fn usage(message: impl Into<String>) -> Failure {
+    Failure {
+        code: 2,
+        message: message.into(),
+    }
+}
+
+fn failure(message: impl ToString) -> Failure {
+    Failure {
+        code: 1,
+        message: message.to_string(),
+    }
+}
+
+/// Loads `--config FILE`, else `scopegate.toml` when present, else built-in defaults.
+fn load_config(path: Option<&Path>) -> Result<Config, Failure> {
+    let default = Path::new("scopegate.toml");
+    let chosen = path.or_else(|| default.exists().then_some(default));
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let (text, origin) = match chosen {
+        Some(p) => {
+            let text =
+                std::fs::read_to_string(p).map_err(|e| usage(format!("{}: {e}", p.display())))?;
+            (Some(text), p.display().to_string())
+        }
+        None => (None, "built-in defaults".to_owned()),
+    };
+    Config::parse(text.as_deref(), &origin, &env).map_err(|e| usage(e.to_string()))
+}
+
+fn open_db(config: &Config) -> Result<Db, Failure> {
+    Db::open(&config.database.url, config.database.pool_size).map_err(failure)
+}
+
+fn parse_principal(text: &str, account: &Identifier) -> Result<Principal, Failure> {
+    let (kind, rest) = text
+        .split_once(':')
+        .ok_or_else(|| usage(format!("principal `{text}`: expected TYPE:identifier")))?;
+    let principal_type = PrincipalType::parse(kind).map_err(|e| usage(e.to_string()))?;
+    let (id, scope) = match rest.split_once('@') {
+        Some((id, scope)) => (id, Scope::parse(scope).map_err(|e| usage(e.to_string()))?),
+        None => (rest, Scope::account(account.clone())),
+    };
+    let identifier = Identifier::new(id).map_err(|e| usage(e.to_string()))?;
+    Ok(Principal {
+        principal_type,
+        identifier,
+        scope,
+    })
+}
+
+fn run_check(
+    config: Option<PathBuf>,
+    principal: &str,
+    permission: &str,
+    resource: &str,
+    attributes: &[String],
+) -> Result<bool, Failure> {
+    let config = load_config(config.as_deref())?;
+    let (scope_text, rest) = resource.split_once(':').ok_or_else(|| {
+        usage(format!(
+            "resource `{resource}`: expected <scope>:<TYPE>[/<identifier>]"
+        ))
+    })?;
+    let scope = Scope::parse(scope_text).map_err(|e| usage(e.to_string()))?;
+    let (resource_type, identifier) = match rest.split_once('/') {
+        Some((t, i)) => (t, Some(i)),
+        None => (rest, None),
+    };
+    let mut attrs = Attributes::new();
+    for a in attributes {
+        let (k, v) = a
+            .split_once('=')
+            .ok_or_else(|| usage(format!("attribute `{a}`: expected name=value")))?;
+        attrs.insert(k.to_owned(), v.to_owned());
+    }
+    let permission_id = catalogue()
+        .require(permission)
+        .map_err(|e| usage(e.to_string()))?;
+    let principal = parse_principal(principal, &scope.account)?;
+    let db = open_db(&config)?;
+    let mut conn = db.conn().map_err(failure)?;
+    let loaded = load_principal(&mut conn, &principal)
+        .map_err(failure)?
+        .ok_or_else(|| {
+            failure(format!(
+                "principal `{principal}` not found in account `{}`",
+                scope.account
+            ))
+        })?;
+    let request = Request {
+        permission: permission_id,
+        resource: Resource {
+            scope: &scope,
+            resource_type,
+            identifier,
+            attributes: &attrs,
+        },
+        restriction: None,
+    };
+    let mut answer = explain(&loaded.policy, &request);
+    if loaded.disabled {
+        answer.permitted = false;
+        answer.granted_by = None;
+        answer.reason = format!("principal `{principal}` is disabled");
+    }
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&answer).map_err(failure)?
+    );
+    Ok(answer.permitted)
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Failure> {
+    match cli.command {
+        Command::Migrate { config } => {
+            let config = load_config(config.as_deref())?;
+            let applied = open_db(&config)?.migrate().map_err(failure)?;
+            if applied.is_empty() {
+                eprintln!("database is up to date");
+            }
+            for m in applied {
+                eprintln!("applied {m}");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check {
+            config,
+            principal,
+            permission,
+            resource,
+            attributes,
+        } => {
+            let permitted = run_check(config, &principal, &permission, &resource, &attributes)?;
+            Ok(if permitted {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            })
+        }
+        Command::Roles { markdown } => {
+            if markdown {
+                print!("{}", roles_doc::roles_markdown());
+            } else {
+                for r in scopegate::policy::builtin::builtin_roles() {
+                    println!(
+                        "{}\t{}\t{} permissions",
+                        r.identifier,
+                        r.name,
+                        r.permissions.len()
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { 2 } else { 0 });
+        }
+    };
+    match run(cli) {
+        Ok(code) => code,
+        Err(f) => {
+            eprintln!("scopegate: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! The `scopegate` binary: exit codes, config errors, `migrate`, `check`, `roles`.
+
+use std::process::Command;
+
+fn scopegate() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_scopegate"))
+}
+
+#[test]
+fn unknown_config_key_exits_2_naming_file_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bad.toml");
+    std::fs::write(&file, "[database]\nurl = \"sqlite://x.db\"\nbogus = 1\n").unwrap();
+    let out = scopegate()
+        .args(["migrate", "--config"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.toml") && err.contains("bogus"), "{err}");
+    let out = scopegate().arg("frobnicate").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn migrate_then_check_explains_a_deny() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/sg.db", dir.path().display());
+    let out = scopegate()
+        .arg("migrate")
+        .env("SCOPEGATE_DATABASE__URL", &url)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    {
+        let db = scopegate::storage::Db::open(&url, 1).unwrap();
+        let mut c = db.conn().unwrap();
+        scopegate::storage::tenancy::Account::ensure(&mut c, "acme", "Acme", 1).unwrap();
+        scopegate::storage::principals::User {
+            account: "acme".into(),
+            identifier: "alice".into(),
+            email: "a@x".into(),
+            name: "A".into(),
+            password_hash: None,
+            organization: None,
+            disabled: false,
+            created: 1,
+            updated: 1,
+        }
+        .insert(&mut c)
+        .unwrap();
+    }
+    let out = scopegate()
+        .args([
+            "check",
+            "--principal",
+            "USER:alice",
+            "--permission",
+            "sei_seiteams_edit",
+            "--resource",
+            "acme/eng/web:SEI_TEAM/team-a",
+        ])
+        .env("SCOPEGATE_DATABASE__URL", &url)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let answer: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(answer["permitted"], false);
+    assert_eq!(answer["missing_permission"], "sei_seiteams_edit");
+    let out = scopegate()
+        .args([
+            "check",
+            "--principal",
+            "USER:alice",
+            "--permission",
+            "no_such_perm",
+            "--resource",
+            "acme:ACCOUNT/acme",
+        ])
+        .env("SCOPEGATE_DATABASE__URL", &url)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no_such_perm"));
+}
+
+#[test]
+fn roles_markdown_prints_the_matrix() {
+    let out = scopegate().args(["roles", "--markdown"]).output().unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("| `_sei_team_manager` |") && text.contains("CROSS_ORGANIZATION_ACCESS"));
+}
