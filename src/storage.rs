@@ -36,7 +36,9 @@ pub struct Db {
 impl Db {
     /// Opens the pool for `url` (`sqlite://PATH` or `postgres://…`).
     pub fn open(url: &str, pool_size: u32) -> StorageResult<Self> {
-        Ok(Self { pool: pool::open_pool(url, pool_size)? })
+        Ok(Self {
+            pool: pool::open_pool(url, pool_size)?,
+        })
     }
 
     /// A pooled connection (blocking; call from a blocking context).

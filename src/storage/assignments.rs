@@ -33,9 +33,12 @@ struct AssignmentRow {
 
 fn row_of(a: &RoleAssignment) -> StorageResult<AssignmentRow> {
     let (account, org, project) = scope_cols(&a.scope);
-    let pscope = a
-        .principal_scope()
-        .ok_or_else(|| StorageError::Conflict(format!("principal level {} lies below the assignment's scope", a.principal.scope_level)))?;
+    let pscope = a.principal_scope().ok_or_else(|| {
+        StorageError::Conflict(format!(
+            "principal level {} lies below the assignment's scope",
+            a.principal.scope_level
+        ))
+    })?;
     let (_, principal_org, principal_project) = scope_cols(&pscope);
     Ok(AssignmentRow {
         account,
@@ -86,15 +89,30 @@ pub struct Assignments;
 
 impl Assignments {
     pub fn insert(conn: &mut DbConnection, a: &RoleAssignment) -> StorageResult<()> {
-        diesel::insert_into(ra::table).values(row_of(a)?).execute(conn).map_err(|e| {
-            StorageError::conflict_on_duplicate(e, || format!("role assignment `{}` already exists", a.identifier))
-        })?;
+        diesel::insert_into(ra::table)
+            .values(row_of(a)?)
+            .execute(conn)
+            .map_err(|e| {
+                StorageError::conflict_on_duplicate(e, || {
+                    format!("role assignment `{}` already exists", a.identifier)
+                })
+            })?;
         Ok(())
     }
 
-    pub fn find(conn: &mut DbConnection, scope: &Scope, identifier: &str) -> StorageResult<Option<RoleAssignment>> {
+    pub fn find(
+        conn: &mut DbConnection,
+        scope: &Scope,
+        identifier: &str,
+    ) -> StorageResult<Option<RoleAssignment>> {
         let (a, o, p) = scope_cols(scope);
-        ra::table.find((a, o, p, identifier)).select(AssignmentRow::as_select()).first(conn).optional()?.map(assignment_of).transpose()
+        ra::table
+            .find((a, o, p, identifier))
+            .select(AssignmentRow::as_select())
+            .first(conn)
+            .optional()?
+            .map(assignment_of)
+            .transpose()
     }
 
     /// Assignments defined at exactly `scope`.
@@ -109,21 +127,36 @@ impl Assignments {
         )
     }
 
-    pub fn set_disabled(conn: &mut DbConnection, scope: &Scope, identifier: &str, disabled: bool, now: i64) -> StorageResult<usize> {
+    pub fn set_disabled(
+        conn: &mut DbConnection,
+        scope: &Scope,
+        identifier: &str,
+        disabled: bool,
+        now: i64,
+    ) -> StorageResult<usize> {
         let (a, o, p) = scope_cols(scope);
         Ok(diesel::update(ra::table.find((a, o, p, identifier)))
             .set((ra::disabled.eq(disabled), ra::updated.eq(now)))
             .execute(conn)?)
     }
 
-    pub fn delete(conn: &mut DbConnection, scope: &Scope, identifier: &str) -> StorageResult<usize> {
+    pub fn delete(
+        conn: &mut DbConnection,
+        scope: &Scope,
+        identifier: &str,
+    ) -> StorageResult<usize> {
         let (a, o, p) = scope_cols(scope);
         Ok(diesel::delete(ra::table.find((a, o, p, identifier))).execute(conn)?)
     }
 
     /// Every assignment naming principals of `principal_type` with these identifiers
     /// (one indexed query; the caller filters by the principal's exact scope).
-    pub fn of_principals(conn: &mut DbConnection, account: &str, principal_type: PrincipalType, identifiers: &[String]) -> StorageResult<Vec<RoleAssignment>> {
+    pub fn of_principals(
+        conn: &mut DbConnection,
+        account: &str,
+        principal_type: PrincipalType,
+        identifiers: &[String],
+    ) -> StorageResult<Vec<RoleAssignment>> {
         if identifiers.is_empty() {
             return Ok(Vec::new());
         }
@@ -141,28 +174,54 @@ impl Assignments {
     }
 
     /// Assignments using the custom role `role` defined at `role_scope`.
-    pub fn using_role(conn: &mut DbConnection, role_scope: &Scope, role: &str) -> StorageResult<Vec<RoleAssignment>> {
+    pub fn using_role(
+        conn: &mut DbConnection,
+        role_scope: &Scope,
+        role: &str,
+    ) -> StorageResult<Vec<RoleAssignment>> {
         let rows: Vec<AssignmentRow> = ra::table
-            .filter(ra::account.eq(role_scope.account.as_str()).and(ra::role_identifier.eq(role)))
+            .filter(
+                ra::account
+                    .eq(role_scope.account.as_str())
+                    .and(ra::role_identifier.eq(role)),
+            )
             .select(AssignmentRow::as_select())
             .load(conn)?;
-        Ok(load(rows)?.into_iter().filter(|a| a.role_scope().as_ref() == Some(role_scope)).collect())
+        Ok(load(rows)?
+            .into_iter()
+            .filter(|a| a.role_scope().as_ref() == Some(role_scope))
+            .collect())
     }
 
     /// Assignments at `scope` using the custom group `group` (groups come from the
     /// assignment's own scope).
-    pub fn using_group(conn: &mut DbConnection, scope: &Scope, group: &str) -> StorageResult<Vec<RoleAssignment>> {
+    pub fn using_group(
+        conn: &mut DbConnection,
+        scope: &Scope,
+        group: &str,
+    ) -> StorageResult<Vec<RoleAssignment>> {
         let (a, o, p) = scope_cols(scope);
         load(
             ra::table
-                .filter(ra::account.eq(a).and(ra::org.eq(o)).and(ra::project.eq(p)).and(ra::resource_group_identifier.eq(group)))
+                .filter(
+                    ra::account
+                        .eq(a)
+                        .and(ra::org.eq(o))
+                        .and(ra::project.eq(p))
+                        .and(ra::resource_group_identifier.eq(group)),
+                )
                 .select(AssignmentRow::as_select())
                 .load(conn)?,
         )
     }
 
     /// Assignments naming one principal (for deleting the principal).
-    pub fn naming(conn: &mut DbConnection, principal_scope: &Scope, principal_type: PrincipalType, identifier: &str) -> StorageResult<Vec<RoleAssignment>> {
+    pub fn naming(
+        conn: &mut DbConnection,
+        principal_scope: &Scope,
+        principal_type: PrincipalType,
+        identifier: &str,
+    ) -> StorageResult<Vec<RoleAssignment>> {
         let (a, o, p) = scope_cols(principal_scope);
         load(
             ra::table
@@ -181,7 +240,10 @@ impl Assignments {
 
     /// Enabled account admins: `_account_admin` on `_all_resources_including_child_scopes`
     /// at the account scope (the last one cannot be removed).
-    pub fn account_admins(conn: &mut DbConnection, account: &str) -> StorageResult<Vec<RoleAssignment>> {
+    pub fn account_admins(
+        conn: &mut DbConnection,
+        account: &str,
+    ) -> StorageResult<Vec<RoleAssignment>> {
         load(
             ra::table
                 .filter(
@@ -190,7 +252,10 @@ impl Assignments {
                         .and(ra::org.eq(""))
                         .and(ra::role_identifier.eq("_account_admin"))
                         .and(ra::role_scope_level.eq(""))
-                        .and(ra::resource_group_identifier.eq("_all_resources_including_child_scopes"))
+                        .and(
+                            ra::resource_group_identifier
+                                .eq("_all_resources_including_child_scopes"),
+                        )
                         .and(ra::disabled.eq(false)),
                 )
                 .select(AssignmentRow::as_select())
@@ -205,7 +270,9 @@ impl Assignments {
         Ok(match scope.level() {
             ScopeLevel::Account => diesel::delete(q).execute(conn)?,
             ScopeLevel::Organization => diesel::delete(q.filter(ra::org.eq(o))).execute(conn)?,
-            ScopeLevel::Project => diesel::delete(q.filter(ra::org.eq(o)).filter(ra::project.eq(p))).execute(conn)?,
+            ScopeLevel::Project => {
+                diesel::delete(q.filter(ra::org.eq(o)).filter(ra::project.eq(p))).execute(conn)?
+            }
         })
     }
 }

@@ -75,9 +75,17 @@ impl NewAuditEvent {
 
 impl AuditEvent {
     /// Newest first; returns the page and the total number of matching events.
-    pub fn list(conn: &mut DbConnection, account: &str, f: &AuditFilter, page: i64, limit: i64) -> StorageResult<(Vec<AuditEvent>, i64)> {
+    pub fn list(
+        conn: &mut DbConnection,
+        account: &str,
+        f: &AuditFilter,
+        page: i64,
+        limit: i64,
+    ) -> StorageResult<(Vec<AuditEvent>, i64)> {
         let query = || {
-            let mut q = ae::table.filter(ae::account.eq(account.to_owned())).into_boxed();
+            let mut q = ae::table
+                .filter(ae::account.eq(account.to_owned()))
+                .into_boxed();
             if let Some(p) = &f.principal {
                 q = q.filter(ae::principal_identifier.eq(p.clone()));
             }

@@ -13,8 +13,16 @@ use crate::policy::{Identifier, Scope, ScopeLevel, ScopeLevels};
 pub fn scope_cols(scope: &Scope) -> (String, String, String) {
     (
         scope.account.to_string(),
-        scope.org.as_ref().map(|o| o.to_string()).unwrap_or_default(),
-        scope.project.as_ref().map(|p| p.to_string()).unwrap_or_default(),
+        scope
+            .org
+            .as_ref()
+            .map(|o| o.to_string())
+            .unwrap_or_default(),
+        scope
+            .project
+            .as_ref()
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
     )
 }
 
@@ -43,7 +51,11 @@ pub fn tags_to_json(tags: &BTreeMap<String, String>) -> String {
 }
 
 pub fn levels_to_text(levels: ScopeLevels) -> String {
-    levels.iter().map(|l| l.as_str()).collect::<Vec<_>>().join(",")
+    levels
+        .iter()
+        .map(|l| l.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 pub fn levels_from_text(text: &str) -> StorageResult<ScopeLevels> {
@@ -64,5 +76,7 @@ pub fn level_from_text(text: &str) -> StorageResult<Option<ScopeLevel>> {
     if text.is_empty() {
         return Ok(None);
     }
-    ScopeLevel::parse(text).map(Some).map_err(|e| StorageError::Corrupt(e.to_string()))
+    ScopeLevel::parse(text)
+        .map(Some)
+        .map_err(|e| StorageError::Corrupt(e.to_string()))
 }

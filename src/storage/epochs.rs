@@ -40,7 +40,11 @@ impl Epochs {
                 EpochKind::Credentials => (0, 1),
             };
             diesel::insert_into(epochs::table)
-                .values(Epochs { account: account.to_owned(), policy: p, credentials: c })
+                .values(Epochs {
+                    account: account.to_owned(),
+                    policy: p,
+                    credentials: c,
+                })
                 .execute(conn)?;
         }
         Ok(())
@@ -63,6 +67,10 @@ impl Epochs {
             .select(Epochs::as_select())
             .first(conn)
             .optional()?
-            .unwrap_or(Epochs { account: account.to_owned(), policy: 0, credentials: 0 }))
+            .unwrap_or(Epochs {
+                account: account.to_owned(),
+                policy: 0,
+                credentials: 0,
+            }))
     }
 }

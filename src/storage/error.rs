@@ -15,7 +15,10 @@ pub enum StorageError {
     #[error("migration failed: {0}")]
     Migration(String),
     #[error("{kind} `{identifier}` not found")]
-    NotFound { kind: &'static str, identifier: String },
+    NotFound {
+        kind: &'static str,
+        identifier: String,
+    },
     #[error("{0}")]
     Conflict(String),
     #[error("stored data is corrupt: {0}")]
@@ -26,15 +29,22 @@ pub enum StorageError {
 
 impl StorageError {
     pub fn not_found(kind: &'static str, identifier: impl ToString) -> Self {
-        Self::NotFound { kind, identifier: identifier.to_string() }
+        Self::NotFound {
+            kind,
+            identifier: identifier.to_string(),
+        }
     }
 
     /// Maps a unique-constraint violation to a conflict with a readable message.
-    pub fn conflict_on_duplicate(err: diesel::result::Error, what: impl FnOnce() -> String) -> Self {
+    pub fn conflict_on_duplicate(
+        err: diesel::result::Error,
+        what: impl FnOnce() -> String,
+    ) -> Self {
         match err {
-            diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _) => {
-                Self::Conflict(what())
-            }
+            diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::UniqueViolation,
+                _,
+            ) => Self::Conflict(what()),
             other => Self::Query(other),
         }
     }

@@ -28,23 +28,35 @@ pub struct LoadedPrincipal {
 }
 
 /// Loads `principal`'s policy; `None` when the principal does not exist.
-pub fn load_principal(conn: &mut DbConnection, principal: &Principal) -> StorageResult<Option<LoadedPrincipal>> {
+pub fn load_principal(
+    conn: &mut DbConnection,
+    principal: &Principal,
+) -> StorageResult<Option<LoadedPrincipal>> {
     let account = principal.account().as_str();
     let id = principal.identifier.as_str();
     let mut tagged: Vec<(RoleAssignment, Option<String>)> = Vec::new();
     let (home_org, disabled) = match principal.principal_type {
         PrincipalType::User => {
-            let Some(user) = User::find(conn, account, id)? else { return Ok(None) };
+            let Some(user) = User::find(conn, account, id)? else {
+                return Ok(None);
+            };
             let account_scope = Scope::account(principal.scope.account.clone());
-            for a in Assignments::of_principals(conn, account, PrincipalType::User, &[id.to_owned()])? {
+            for a in
+                Assignments::of_principals(conn, account, PrincipalType::User, &[id.to_owned()])?
+            {
                 if a.principal_scope().as_ref() == Some(&account_scope) {
                     tagged.push((a, None));
                 }
             }
             let memberships = UserGroup::memberships_of(conn, account, id)?;
-            let names: Vec<String> = memberships.iter().map(|m| m.group_identifier.clone()).collect();
+            let names: Vec<String> = memberships
+                .iter()
+                .map(|m| m.group_identifier.clone())
+                .collect();
             for a in Assignments::of_principals(conn, account, PrincipalType::UserGroup, &names)? {
-                let Some(pscope) = a.principal_scope() else { continue };
+                let Some(pscope) = a.principal_scope() else {
+                    continue;
+                };
                 let member = memberships.iter().any(|m| {
                     m.group_identifier == a.principal.identifier.as_str()
                         && scope_from(&m.account, &m.org, &m.project).is_ok_and(|s| s == pscope)
@@ -54,11 +66,22 @@ pub fn load_principal(conn: &mut DbConnection, principal: &Principal) -> Storage
                     tagged.push((a, Some(via)));
                 }
             }
-            (user.organization.and_then(|o| crate::policy::Identifier::new(&o).ok()), user.disabled)
+            (
+                user.organization
+                    .and_then(|o| crate::policy::Identifier::new(&o).ok()),
+                user.disabled,
+            )
         }
         PrincipalType::ServiceAccount => {
-            let Some(sa) = ServiceAccount::find(conn, &principal.scope, id)? else { return Ok(None) };
-            for a in Assignments::of_principals(conn, account, PrincipalType::ServiceAccount, &[id.to_owned()])? {
+            let Some(sa) = ServiceAccount::find(conn, &principal.scope, id)? else {
+                return Ok(None);
+            };
+            for a in Assignments::of_principals(
+                conn,
+                account,
+                PrincipalType::ServiceAccount,
+                &[id.to_owned()],
+            )? {
                 if a.principal_scope().as_ref() == Some(&principal.scope) {
                     tagged.push((a, None));
                 }
@@ -77,7 +100,10 @@ pub fn load_principal(conn: &mut DbConnection, principal: &Principal) -> Storage
 
 /// Resolves roles and groups (each once) and builds the grants. Assignments whose role or
 /// group no longer exists grant nothing and are skipped.
-fn compile(conn: &mut DbConnection, tagged: Vec<(RoleAssignment, Option<String>)>) -> StorageResult<Vec<Grant>> {
+fn compile(
+    conn: &mut DbConnection,
+    tagged: Vec<(RoleAssignment, Option<String>)>,
+) -> StorageResult<Vec<Grant>> {
     let mut roles: HashMap<(Option<Scope>, String), Option<PermissionSet>> = HashMap::new();
     let mut groups: HashMap<(Scope, String), Option<Arc<ResourceGroup>>> = HashMap::new();
     let mut grants = Vec::with_capacity(tagged.len());
@@ -93,10 +119,13 @@ fn compile(conn: &mut DbConnection, tagged: Vec<(RoleAssignment, Option<String>)
         }
         let group_key = (a.scope.clone(), a.resource_group.to_string());
         if !groups.contains_key(&group_key) {
-            let g = ResourceGroups::resolve(conn, &a.scope, a.resource_group.as_str())?.map(Arc::new);
+            let g =
+                ResourceGroups::resolve(conn, &a.scope, a.resource_group.as_str())?.map(Arc::new);
             groups.insert(group_key.clone(), g);
         }
-        let (Some(Some(permissions)), Some(Some(group))) = (roles.get(&role_key), groups.get(&group_key)) else {
+        let (Some(Some(permissions)), Some(Some(group))) =
+            (roles.get(&role_key), groups.get(&group_key))
+        else {
             continue;
         };
         grants.push(Grant {

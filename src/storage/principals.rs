@@ -29,7 +29,10 @@ impl std::fmt::Debug for User {
             .field("account", &self.account)
             .field("identifier", &self.identifier)
             .field("email", &self.email)
-            .field("password_hash", &self.password_hash.as_ref().map(|_| "<redacted>"))
+            .field(
+                "password_hash",
+                &self.password_hash.as_ref().map(|_| "<redacted>"),
+            )
             .field("organization", &self.organization)
             .field("disabled", &self.disabled)
             .finish()
@@ -37,11 +40,23 @@ impl std::fmt::Debug for User {
 }
 
 impl User {
-    pub fn find(conn: &mut DbConnection, account: &str, identifier: &str) -> StorageResult<Option<User>> {
-        Ok(users::table.find((account, identifier)).select(User::as_select()).first(conn).optional()?)
+    pub fn find(
+        conn: &mut DbConnection,
+        account: &str,
+        identifier: &str,
+    ) -> StorageResult<Option<User>> {
+        Ok(users::table
+            .find((account, identifier))
+            .select(User::as_select())
+            .first(conn)
+            .optional()?)
     }
 
-    pub fn find_by_email(conn: &mut DbConnection, account: &str, email: &str) -> StorageResult<Option<User>> {
+    pub fn find_by_email(
+        conn: &mut DbConnection,
+        account: &str,
+        email: &str,
+    ) -> StorageResult<Option<User>> {
         Ok(users::table
             .filter(users::account.eq(account).and(users::email.eq(email)))
             .select(User::as_select())
@@ -50,11 +65,17 @@ impl User {
     }
 
     pub fn insert(&self, conn: &mut DbConnection) -> StorageResult<()> {
-        diesel::insert_into(users::table).values(self).execute(conn).map_err(|e| {
-            StorageError::conflict_on_duplicate(e, || {
-                format!("a user with identifier `{}` or email `{}` already exists", self.identifier, self.email)
-            })
-        })?;
+        diesel::insert_into(users::table)
+            .values(self)
+            .execute(conn)
+            .map_err(|e| {
+                StorageError::conflict_on_duplicate(e, || {
+                    format!(
+                        "a user with identifier `{}` or email `{}` already exists",
+                        self.identifier, self.email
+                    )
+                })
+            })?;
         Ok(())
     }
 
@@ -62,7 +83,11 @@ impl User {
         diesel::update(users::table.find((&self.account, &self.identifier)))
             .set(self)
             .execute(conn)
-            .map_err(|e| StorageError::conflict_on_duplicate(e, || format!("email `{}` is taken", self.email)))?;
+            .map_err(|e| {
+                StorageError::conflict_on_duplicate(e, || {
+                    format!("email `{}` is taken", self.email)
+                })
+            })?;
         Ok(())
     }
 
@@ -75,10 +100,17 @@ impl User {
     }
 
     /// Deletes the user and its group memberships.
-    pub fn delete(conn: &mut DbConnection, account: &str, identifier: &str) -> StorageResult<usize> {
+    pub fn delete(
+        conn: &mut DbConnection,
+        account: &str,
+        identifier: &str,
+    ) -> StorageResult<usize> {
         diesel::delete(
-            user_group_members::table
-                .filter(user_group_members::account.eq(account).and(user_group_members::user_identifier.eq(identifier))),
+            user_group_members::table.filter(
+                user_group_members::account
+                    .eq(account)
+                    .and(user_group_members::user_identifier.eq(identifier)),
+            ),
         )
         .execute(conn)?;
         Ok(diesel::delete(users::table.find((account, identifier))).execute(conn)?)
@@ -111,29 +143,52 @@ pub struct Membership {
 }
 
 impl UserGroup {
-    pub fn find(conn: &mut DbConnection, scope: &Scope, identifier: &str) -> StorageResult<Option<UserGroup>> {
+    pub fn find(
+        conn: &mut DbConnection,
+        scope: &Scope,
+        identifier: &str,
+    ) -> StorageResult<Option<UserGroup>> {
         let (a, o, p) = scope_cols(scope);
-        Ok(user_groups::table.find((a, o, p, identifier)).select(UserGroup::as_select()).first(conn).optional()?)
+        Ok(user_groups::table
+            .find((a, o, p, identifier))
+            .select(UserGroup::as_select())
+            .first(conn)
+            .optional()?)
     }
 
     pub fn insert(&self, conn: &mut DbConnection) -> StorageResult<()> {
-        diesel::insert_into(user_groups::table).values(self).execute(conn).map_err(|e| {
-            StorageError::conflict_on_duplicate(e, || format!("user group `{}` already exists", self.identifier))
-        })?;
+        diesel::insert_into(user_groups::table)
+            .values(self)
+            .execute(conn)
+            .map_err(|e| {
+                StorageError::conflict_on_duplicate(e, || {
+                    format!("user group `{}` already exists", self.identifier)
+                })
+            })?;
         Ok(())
     }
 
     pub fn update(&self, conn: &mut DbConnection) -> StorageResult<()> {
-        diesel::update(user_groups::table.find((&self.account, &self.org, &self.project, &self.identifier)))
-            .set(self)
-            .execute(conn)?;
+        diesel::update(user_groups::table.find((
+            &self.account,
+            &self.org,
+            &self.project,
+            &self.identifier,
+        )))
+        .set(self)
+        .execute(conn)?;
         Ok(())
     }
 
     pub fn list(conn: &mut DbConnection, scope: &Scope) -> StorageResult<Vec<UserGroup>> {
         let (a, o, p) = scope_cols(scope);
         Ok(user_groups::table
-            .filter(user_groups::account.eq(a).and(user_groups::org.eq(o)).and(user_groups::project.eq(p)))
+            .filter(
+                user_groups::account
+                    .eq(a)
+                    .and(user_groups::org.eq(o))
+                    .and(user_groups::project.eq(p)),
+            )
             .order(user_groups::identifier)
             .select(UserGroup::as_select())
             .load(conn)?)
@@ -179,20 +234,34 @@ impl UserGroup {
             })
             .collect();
         for row in rows {
-            diesel::insert_into(user_group_members::table).values(row).execute(conn)?;
+            diesel::insert_into(user_group_members::table)
+                .values(row)
+                .execute(conn)?;
         }
         Ok(())
     }
 
     /// Groups (anywhere in the account) that `user` belongs to.
-    pub fn memberships_of(conn: &mut DbConnection, account: &str, user: &str) -> StorageResult<Vec<Membership>> {
+    pub fn memberships_of(
+        conn: &mut DbConnection,
+        account: &str,
+        user: &str,
+    ) -> StorageResult<Vec<Membership>> {
         Ok(user_group_members::table
-            .filter(user_group_members::account.eq(account).and(user_group_members::user_identifier.eq(user)))
+            .filter(
+                user_group_members::account
+                    .eq(account)
+                    .and(user_group_members::user_identifier.eq(user)),
+            )
             .select(Membership::as_select())
             .load(conn)?)
     }
 
-    pub fn delete(conn: &mut DbConnection, scope: &Scope, identifier: &str) -> StorageResult<usize> {
+    pub fn delete(
+        conn: &mut DbConnection,
+        scope: &Scope,
+        identifier: &str,
+    ) -> StorageResult<usize> {
         let (a, o, p) = scope_cols(scope);
         diesel::delete(
             user_group_members::table.filter(
@@ -225,35 +294,62 @@ pub struct ServiceAccount {
 }
 
 impl ServiceAccount {
-    pub fn find(conn: &mut DbConnection, scope: &Scope, identifier: &str) -> StorageResult<Option<ServiceAccount>> {
+    pub fn find(
+        conn: &mut DbConnection,
+        scope: &Scope,
+        identifier: &str,
+    ) -> StorageResult<Option<ServiceAccount>> {
         let (a, o, p) = scope_cols(scope);
-        Ok(service_accounts::table.find((a, o, p, identifier)).select(ServiceAccount::as_select()).first(conn).optional()?)
+        Ok(service_accounts::table
+            .find((a, o, p, identifier))
+            .select(ServiceAccount::as_select())
+            .first(conn)
+            .optional()?)
     }
 
     pub fn insert(&self, conn: &mut DbConnection) -> StorageResult<()> {
-        diesel::insert_into(service_accounts::table).values(self).execute(conn).map_err(|e| {
-            StorageError::conflict_on_duplicate(e, || format!("service account `{}` already exists", self.identifier))
-        })?;
+        diesel::insert_into(service_accounts::table)
+            .values(self)
+            .execute(conn)
+            .map_err(|e| {
+                StorageError::conflict_on_duplicate(e, || {
+                    format!("service account `{}` already exists", self.identifier)
+                })
+            })?;
         Ok(())
     }
 
     pub fn update(&self, conn: &mut DbConnection) -> StorageResult<()> {
-        diesel::update(service_accounts::table.find((&self.account, &self.org, &self.project, &self.identifier)))
-            .set(self)
-            .execute(conn)?;
+        diesel::update(service_accounts::table.find((
+            &self.account,
+            &self.org,
+            &self.project,
+            &self.identifier,
+        )))
+        .set(self)
+        .execute(conn)?;
         Ok(())
     }
 
     pub fn list(conn: &mut DbConnection, scope: &Scope) -> StorageResult<Vec<ServiceAccount>> {
         let (a, o, p) = scope_cols(scope);
         Ok(service_accounts::table
-            .filter(service_accounts::account.eq(a).and(service_accounts::org.eq(o)).and(service_accounts::project.eq(p)))
+            .filter(
+                service_accounts::account
+                    .eq(a)
+                    .and(service_accounts::org.eq(o))
+                    .and(service_accounts::project.eq(p)),
+            )
             .order(service_accounts::identifier)
             .select(ServiceAccount::as_select())
             .load(conn)?)
     }
 
-    pub fn delete(conn: &mut DbConnection, scope: &Scope, identifier: &str) -> StorageResult<usize> {
+    pub fn delete(
+        conn: &mut DbConnection,
+        scope: &Scope,
+        identifier: &str,
+    ) -> StorageResult<usize> {
         let (a, o, p) = scope_cols(scope);
         Ok(diesel::delete(service_accounts::table.find((a, o, p, identifier))).execute(conn)?)
     }

@@ -60,13 +60,25 @@ pub struct RegisteredResource {
 pub struct Registry;
 
 impl Registry {
-    pub fn find(conn: &mut DbConnection, scope: &Scope, resource_type: &str, identifier: &str) -> StorageResult<Option<Stamped<RegisteredResource>>> {
+    pub fn find(
+        conn: &mut DbConnection,
+        scope: &Scope,
+        resource_type: &str,
+        identifier: &str,
+    ) -> StorageResult<Option<Stamped<RegisteredResource>>> {
         let (a, o, p) = scope_cols(scope);
-        let row: Option<ResourceRow> =
-            rs::table.find((a, o, p, resource_type, identifier)).select(ResourceRow::as_select()).first(conn).optional()?;
+        let row: Option<ResourceRow> = rs::table
+            .find((a, o, p, resource_type, identifier))
+            .select(ResourceRow::as_select())
+            .first(conn)
+            .optional()?;
         row.map(|r| {
             Ok(Stamped {
-                value: RegisteredResource { resource_type: r.resource_type, identifier: r.identifier, attributes: from_json(&r.attributes, "attributes")? },
+                value: RegisteredResource {
+                    resource_type: r.resource_type,
+                    identifier: r.identifier,
+                    attributes: from_json(&r.attributes, "attributes")?,
+                },
                 created: r.created,
                 updated: r.updated,
             })
@@ -75,17 +87,31 @@ impl Registry {
     }
 
     /// Resources of one type at exactly `scope`.
-    pub fn list(conn: &mut DbConnection, scope: &Scope, resource_type: &str) -> StorageResult<Vec<Stamped<RegisteredResource>>> {
+    pub fn list(
+        conn: &mut DbConnection,
+        scope: &Scope,
+        resource_type: &str,
+    ) -> StorageResult<Vec<Stamped<RegisteredResource>>> {
         let (a, o, p) = scope_cols(scope);
         let rows: Vec<ResourceRow> = rs::table
-            .filter(rs::account.eq(a).and(rs::org.eq(o)).and(rs::project.eq(p)).and(rs::resource_type.eq(resource_type)))
+            .filter(
+                rs::account
+                    .eq(a)
+                    .and(rs::org.eq(o))
+                    .and(rs::project.eq(p))
+                    .and(rs::resource_type.eq(resource_type)),
+            )
             .order(rs::identifier)
             .select(ResourceRow::as_select())
             .load(conn)?;
         rows.into_iter()
             .map(|r| {
                 Ok(Stamped {
-                    value: RegisteredResource { resource_type: r.resource_type, identifier: r.identifier, attributes: from_json(&r.attributes, "attributes")? },
+                    value: RegisteredResource {
+                        resource_type: r.resource_type,
+                        identifier: r.identifier,
+                        attributes: from_json(&r.attributes, "attributes")?,
+                    },
                     created: r.created,
                     updated: r.updated,
                 })
@@ -94,7 +120,14 @@ impl Registry {
     }
 
     /// Inserts or replaces a resource's attributes and records the change.
-    pub fn upsert(conn: &mut DbConnection, scope: &Scope, resource_type: &str, identifier: &str, attributes: &Attributes, now: i64) -> StorageResult<()> {
+    pub fn upsert(
+        conn: &mut DbConnection,
+        scope: &Scope,
+        resource_type: &str,
+        identifier: &str,
+        attributes: &Attributes,
+        now: i64,
+    ) -> StorageResult<()> {
         let (a, o, p) = scope_cols(scope);
         let n = diesel::update(rs::table.find((&a, &o, &p, resource_type, identifier)))
             .set((rs::attributes.eq(to_json(attributes)), rs::updated.eq(now)))
@@ -116,29 +149,57 @@ impl Registry {
         Self::record_change(conn, scope, resource_type, identifier, now)
     }
 
-    pub fn delete(conn: &mut DbConnection, scope: &Scope, resource_type: &str, identifier: &str, now: i64) -> StorageResult<usize> {
+    pub fn delete(
+        conn: &mut DbConnection,
+        scope: &Scope,
+        resource_type: &str,
+        identifier: &str,
+        now: i64,
+    ) -> StorageResult<usize> {
         let (a, o, p) = scope_cols(scope);
-        let n = diesel::delete(rs::table.find((a, o, p, resource_type, identifier))).execute(conn)?;
+        let n =
+            diesel::delete(rs::table.find((a, o, p, resource_type, identifier))).execute(conn)?;
         Self::record_change(conn, scope, resource_type, identifier, now)?;
         Ok(n)
     }
 
-    fn record_change(conn: &mut DbConnection, scope: &Scope, resource_type: &str, identifier: &str, now: i64) -> StorageResult<()> {
+    fn record_change(
+        conn: &mut DbConnection,
+        scope: &Scope,
+        resource_type: &str,
+        identifier: &str,
+        now: i64,
+    ) -> StorageResult<()> {
         let (account, org, project) = scope_cols(scope);
         diesel::insert_into(rc::table)
-            .values(NewChange { account, org, project, resource_type: resource_type.to_owned(), identifier: identifier.to_owned(), at: now })
+            .values(NewChange {
+                account,
+                org,
+                project,
+                resource_type: resource_type.to_owned(),
+                identifier: identifier.to_owned(),
+                at: now,
+            })
             .execute(conn)?;
         Ok(())
     }
 
     /// Changes after `seq`, oldest first.
     pub fn changes_since(conn: &mut DbConnection, seq: i64) -> StorageResult<Vec<ResourceChange>> {
-        Ok(rc::table.filter(rc::seq.gt(seq)).order(rc::seq).limit(10_000).select(ResourceChange::as_select()).load(conn)?)
+        Ok(rc::table
+            .filter(rc::seq.gt(seq))
+            .order(rc::seq)
+            .limit(10_000)
+            .select(ResourceChange::as_select())
+            .load(conn)?)
     }
 
     /// The newest change's sequence number (0 when none).
     pub fn last_seq(conn: &mut DbConnection) -> StorageResult<i64> {
-        Ok(rc::table.select(diesel::dsl::max(rc::seq)).first::<Option<i64>>(conn)?.unwrap_or(0))
+        Ok(rc::table
+            .select(diesel::dsl::max(rc::seq))
+            .first::<Option<i64>>(conn)?
+            .unwrap_or(0))
     }
 
     /// Drops change rows older than `before` (they have been seen by every live replica).

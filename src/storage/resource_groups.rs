@@ -6,12 +6,17 @@ use std::collections::BTreeMap;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use super::columns::{from_json, ident, levels_from_text, levels_to_text, scope_cols, scope_from, tags_to_json, to_json};
+use super::columns::{
+    from_json, ident, levels_from_text, levels_to_text, scope_cols, scope_from, tags_to_json,
+    to_json,
+};
 use super::error::{StorageError, StorageResult};
 use super::pool::DbConnection;
 use super::schema::resource_groups;
 use super::Stamped;
-use crate::policy::resource_group::{builtin_group, AttributeFilter, IncludedScope, ResourceFilter, ResourceGroup, ScopeFilter};
+use crate::policy::resource_group::{
+    builtin_group, AttributeFilter, IncludedScope, ResourceFilter, ResourceGroup, ScopeFilter,
+};
 use crate::policy::Scope;
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset, Clone, Debug)]
@@ -52,8 +57,14 @@ struct StoredFilter {
 
 fn row_of(g: &ResourceGroup, created: i64, updated: i64) -> GroupRow {
     let (account, org, project) = scope_cols(&g.scope);
-    let scopes: Vec<StoredScope> =
-        g.included_scopes.iter().map(|i| StoredScope { filter: i.filter, scope: i.scope.to_string() }).collect();
+    let scopes: Vec<StoredScope> = g
+        .included_scopes
+        .iter()
+        .map(|i| StoredScope {
+            filter: i.filter,
+            scope: i.scope.to_string(),
+        })
+        .collect();
     let filters: Vec<StoredFilter> = g
         .resource_filters
         .iter()
@@ -61,7 +72,11 @@ fn row_of(g: &ResourceGroup, created: i64, updated: i64) -> GroupRow {
             resource_type: f.resource_type.clone(),
             identifiers: f.identifiers.clone(),
             attribute_name: f.attribute.as_ref().map(|a| a.name.clone()),
-            attribute_values: f.attribute.as_ref().map(|a| a.values.clone()).unwrap_or_default(),
+            attribute_values: f
+                .attribute
+                .as_ref()
+                .map(|a| a.values.clone())
+                .unwrap_or_default(),
         })
         .collect();
     GroupRow {
@@ -88,14 +103,22 @@ fn group_of(row: GroupRow) -> StorageResult<Stamped<ResourceGroup>> {
     let tags: BTreeMap<String, String> = from_json(&row.tags, "resource group tags")?;
     let included_scopes = scopes
         .into_iter()
-        .map(|s| Ok(IncludedScope { filter: s.filter, scope: Scope::parse(&s.scope).map_err(|e| StorageError::Corrupt(e.to_string()))? }))
+        .map(|s| {
+            Ok(IncludedScope {
+                filter: s.filter,
+                scope: Scope::parse(&s.scope).map_err(|e| StorageError::Corrupt(e.to_string()))?,
+            })
+        })
         .collect::<StorageResult<Vec<_>>>()?;
     let resource_filters = filters
         .into_iter()
         .map(|f| ResourceFilter {
             resource_type: f.resource_type,
             identifiers: f.identifiers,
-            attribute: f.attribute_name.map(|name| AttributeFilter { name, values: f.attribute_values }),
+            attribute: f.attribute_name.map(|name| AttributeFilter {
+                name,
+                values: f.attribute_values,
+            }),
         })
         .collect();
     Ok(Stamped {
@@ -121,14 +144,26 @@ fn group_of(row: GroupRow) -> StorageResult<Stamped<ResourceGroup>> {
 pub struct ResourceGroups;
 
 impl ResourceGroups {
-    pub fn find(conn: &mut DbConnection, scope: &Scope, identifier: &str) -> StorageResult<Option<Stamped<ResourceGroup>>> {
+    pub fn find(
+        conn: &mut DbConnection,
+        scope: &Scope,
+        identifier: &str,
+    ) -> StorageResult<Option<Stamped<ResourceGroup>>> {
         let (a, o, p) = scope_cols(scope);
-        let row = resource_groups::table.find((a, o, p, identifier)).select(GroupRow::as_select()).first(conn).optional()?;
+        let row = resource_groups::table
+            .find((a, o, p, identifier))
+            .select(GroupRow::as_select())
+            .first(conn)
+            .optional()?;
         row.map(group_of).transpose()
     }
 
     /// The group an assignment at `scope` uses: built-in, or custom at exactly `scope`.
-    pub fn resolve(conn: &mut DbConnection, scope: &Scope, identifier: &str) -> StorageResult<Option<ResourceGroup>> {
+    pub fn resolve(
+        conn: &mut DbConnection,
+        scope: &Scope,
+        identifier: &str,
+    ) -> StorageResult<Option<ResourceGroup>> {
         if let Some(g) = builtin_group(identifier, scope) {
             return Ok(Some(g));
         }
@@ -136,24 +171,47 @@ impl ResourceGroups {
     }
 
     pub fn insert(conn: &mut DbConnection, group: &ResourceGroup, now: i64) -> StorageResult<()> {
-        diesel::insert_into(resource_groups::table).values(row_of(group, now, now)).execute(conn).map_err(|e| {
-            StorageError::conflict_on_duplicate(e, || format!("resource group `{}` already exists", group.identifier))
-        })?;
+        diesel::insert_into(resource_groups::table)
+            .values(row_of(group, now, now))
+            .execute(conn)
+            .map_err(|e| {
+                StorageError::conflict_on_duplicate(e, || {
+                    format!("resource group `{}` already exists", group.identifier)
+                })
+            })?;
         Ok(())
     }
 
-    pub fn update(conn: &mut DbConnection, group: &ResourceGroup, created: i64, now: i64) -> StorageResult<()> {
+    pub fn update(
+        conn: &mut DbConnection,
+        group: &ResourceGroup,
+        created: i64,
+        now: i64,
+    ) -> StorageResult<()> {
         let row = row_of(group, created, now);
-        diesel::update(resource_groups::table.find((&row.account, &row.org, &row.project, &row.identifier)))
-            .set(&row)
-            .execute(conn)?;
+        diesel::update(resource_groups::table.find((
+            &row.account,
+            &row.org,
+            &row.project,
+            &row.identifier,
+        )))
+        .set(&row)
+        .execute(conn)?;
         Ok(())
     }
 
-    pub fn list(conn: &mut DbConnection, scope: &Scope) -> StorageResult<Vec<Stamped<ResourceGroup>>> {
+    pub fn list(
+        conn: &mut DbConnection,
+        scope: &Scope,
+    ) -> StorageResult<Vec<Stamped<ResourceGroup>>> {
         let (a, o, p) = scope_cols(scope);
         resource_groups::table
-            .filter(resource_groups::account.eq(a).and(resource_groups::org.eq(o)).and(resource_groups::project.eq(p)))
+            .filter(
+                resource_groups::account
+                    .eq(a)
+                    .and(resource_groups::org.eq(o))
+                    .and(resource_groups::project.eq(p)),
+            )
             .order(resource_groups::identifier)
             .select(GroupRow::as_select())
             .load(conn)?
@@ -162,7 +220,11 @@ impl ResourceGroups {
             .collect()
     }
 
-    pub fn delete(conn: &mut DbConnection, scope: &Scope, identifier: &str) -> StorageResult<usize> {
+    pub fn delete(
+        conn: &mut DbConnection,
+        scope: &Scope,
+        identifier: &str,
+    ) -> StorageResult<usize> {
         let (a, o, p) = scope_cols(scope);
         Ok(diesel::delete(resource_groups::table.find((a, o, p, identifier))).execute(conn)?)
     }

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use diesel::prelude::*;
 
-use super::columns::{from_json, ident, levels_from_text, levels_to_text, scope_cols, scope_from, tags_to_json};
+use super::columns::{
+    from_json, ident, levels_from_text, levels_to_text, scope_cols, scope_from, tags_to_json,
+};
 use super::error::{StorageError, StorageResult};
 use super::pool::DbConnection;
 use super::schema::{role_permissions, roles};
@@ -94,7 +96,11 @@ fn load_permissions(conn: &mut DbConnection, row: &RoleRow) -> StorageResult<Vec
         .load(conn)?)
 }
 
-fn write_permissions(conn: &mut DbConnection, row: &RoleRow, set: &PermissionSet) -> StorageResult<()> {
+fn write_permissions(
+    conn: &mut DbConnection,
+    row: &RoleRow,
+    set: &PermissionSet,
+) -> StorageResult<()> {
     diesel::delete(
         role_permissions::table.filter(
             role_permissions::account
@@ -124,9 +130,18 @@ pub struct Roles;
 
 impl Roles {
     /// A custom role defined exactly at `scope`.
-    pub fn find(conn: &mut DbConnection, scope: &Scope, identifier: &str) -> StorageResult<Option<Stamped<Role>>> {
+    pub fn find(
+        conn: &mut DbConnection,
+        scope: &Scope,
+        identifier: &str,
+    ) -> StorageResult<Option<Stamped<Role>>> {
         let (a, o, p) = scope_cols(scope);
-        let Some(row) = roles::table.find((a, o, p, identifier)).select(RoleRow::as_select()).first(conn).optional()? else {
+        let Some(row) = roles::table
+            .find((a, o, p, identifier))
+            .select(RoleRow::as_select())
+            .first(conn)
+            .optional()?
+        else {
             return Ok(None);
         };
         let perms = load_permissions(conn, &row)?;
@@ -135,7 +150,11 @@ impl Roles {
 
     /// The role an assignment at `scope` may use: built-in, or custom at `scope` or an
     /// ancestor (nearest first). Returns the role and the level it is defined at.
-    pub fn resolve(conn: &mut DbConnection, scope: &Scope, identifier: &str) -> StorageResult<Option<(Role, Option<ScopeLevel>)>> {
+    pub fn resolve(
+        conn: &mut DbConnection,
+        scope: &Scope,
+        identifier: &str,
+    ) -> StorageResult<Option<(Role, Option<ScopeLevel>)>> {
         if let Some(r) = builtin_role(identifier) {
             return Ok(Some((r.clone(), None)));
         }
@@ -151,17 +170,33 @@ impl Roles {
 
     /// Inserts a custom role (`role.scope` must be set).
     pub fn insert(conn: &mut DbConnection, role: &Role, now: i64) -> StorageResult<()> {
-        let scope = role.scope.as_ref().ok_or_else(|| StorageError::Conflict("built-in roles are not stored".into()))?;
+        let scope = role
+            .scope
+            .as_ref()
+            .ok_or_else(|| StorageError::Conflict("built-in roles are not stored".into()))?;
         let row = row_of(role, scope, now, now);
-        diesel::insert_into(roles::table).values(&row).execute(conn).map_err(|e| {
-            StorageError::conflict_on_duplicate(e, || format!("role `{}` already exists", role.identifier))
-        })?;
+        diesel::insert_into(roles::table)
+            .values(&row)
+            .execute(conn)
+            .map_err(|e| {
+                StorageError::conflict_on_duplicate(e, || {
+                    format!("role `{}` already exists", role.identifier)
+                })
+            })?;
         write_permissions(conn, &row, &role.permissions)
     }
 
     /// Replaces a custom role's fields and permissions; keeps `created`.
-    pub fn update(conn: &mut DbConnection, role: &Role, created: i64, now: i64) -> StorageResult<()> {
-        let scope = role.scope.as_ref().ok_or_else(|| StorageError::Conflict("built-in roles are not stored".into()))?;
+    pub fn update(
+        conn: &mut DbConnection,
+        role: &Role,
+        created: i64,
+        now: i64,
+    ) -> StorageResult<()> {
+        let scope = role
+            .scope
+            .as_ref()
+            .ok_or_else(|| StorageError::Conflict("built-in roles are not stored".into()))?;
         let row = row_of(role, scope, created, now);
         diesel::update(roles::table.find((&row.account, &row.org, &row.project, &row.identifier)))
             .set(&row)
@@ -173,7 +208,12 @@ impl Roles {
     pub fn list(conn: &mut DbConnection, scope: &Scope) -> StorageResult<Vec<Stamped<Role>>> {
         let (a, o, p) = scope_cols(scope);
         let rows: Vec<RoleRow> = roles::table
-            .filter(roles::account.eq(a).and(roles::org.eq(o)).and(roles::project.eq(p)))
+            .filter(
+                roles::account
+                    .eq(a)
+                    .and(roles::org.eq(o))
+                    .and(roles::project.eq(p)),
+            )
             .order(roles::identifier)
             .select(RoleRow::as_select())
             .load(conn)?;
@@ -186,10 +226,22 @@ impl Roles {
     }
 
     /// Every custom role of the account holding `permission` (the split migration).
-    pub fn holding(conn: &mut DbConnection, account: &str, permission: &str) -> StorageResult<Vec<Stamped<Role>>> {
+    pub fn holding(
+        conn: &mut DbConnection,
+        account: &str,
+        permission: &str,
+    ) -> StorageResult<Vec<Stamped<Role>>> {
         let keys: Vec<(String, String, String)> = role_permissions::table
-            .filter(role_permissions::account.eq(account).and(role_permissions::permission.eq(permission)))
-            .select((role_permissions::org, role_permissions::project, role_permissions::role_identifier))
+            .filter(
+                role_permissions::account
+                    .eq(account)
+                    .and(role_permissions::permission.eq(permission)),
+            )
+            .select((
+                role_permissions::org,
+                role_permissions::project,
+                role_permissions::role_identifier,
+            ))
             .load(conn)?;
         let mut out = Vec::new();
         for (org, project, identifier) in keys {
@@ -201,7 +253,11 @@ impl Roles {
         Ok(out)
     }
 
-    pub fn delete(conn: &mut DbConnection, scope: &Scope, identifier: &str) -> StorageResult<usize> {
+    pub fn delete(
+        conn: &mut DbConnection,
+        scope: &Scope,
+        identifier: &str,
+    ) -> StorageResult<usize> {
         let (a, o, p) = scope_cols(scope);
         diesel::delete(
             role_permissions::table.filter(

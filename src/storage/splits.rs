@@ -41,7 +41,10 @@ pub struct Splits;
 impl Splits {
     /// Every known pair's state for `account` (`off` when never set).
     pub fn states(conn: &mut DbConnection, account: &str) -> StorageResult<Vec<SplitState>> {
-        let rows: Vec<SplitRow> = ps::table.filter(ps::account.eq(account)).select(SplitRow::as_select()).load(conn)?;
+        let rows: Vec<SplitRow> = ps::table
+            .filter(ps::account.eq(account))
+            .select(SplitRow::as_select())
+            .load(conn)?;
         split_pairs()
             .iter()
             .map(|pair| {
@@ -79,7 +82,9 @@ impl Splits {
             roles_changed: to_json(&state.roles_changed),
             updated: state.updated,
         };
-        let n = diesel::update(ps::table.find((account, &state.resource_type))).set(&row).execute(conn)?;
+        let n = diesel::update(ps::table.find((account, &state.resource_type)))
+            .set(&row)
+            .execute(conn)?;
         if n == 0 {
             diesel::insert_into(ps::table).values(&row).execute(conn)?;
         }

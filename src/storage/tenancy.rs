@@ -20,16 +20,30 @@ pub struct Account {
 
 impl Account {
     pub fn find(conn: &mut DbConnection, identifier: &str) -> StorageResult<Option<Account>> {
-        Ok(accounts::table.find(identifier).select(Account::as_select()).first(conn).optional()?)
+        Ok(accounts::table
+            .find(identifier)
+            .select(Account::as_select())
+            .first(conn)
+            .optional()?)
     }
 
     /// Creates the account unless it exists; returns whether it was created.
-    pub fn ensure(conn: &mut DbConnection, identifier: &str, name: &str, now: i64) -> StorageResult<bool> {
+    pub fn ensure(
+        conn: &mut DbConnection,
+        identifier: &str,
+        name: &str,
+        now: i64,
+    ) -> StorageResult<bool> {
         if Self::find(conn, identifier)?.is_some() {
             return Ok(false);
         }
         diesel::insert_into(accounts::table)
-            .values(Account { identifier: identifier.to_owned(), name: name.to_owned(), created: now, updated: now })
+            .values(Account {
+                identifier: identifier.to_owned(),
+                name: name.to_owned(),
+                created: now,
+                updated: now,
+            })
             .execute(conn)?;
         Ok(true)
     }
@@ -53,7 +67,14 @@ impl Organization {
         from_json(&self.tags, "organization tags").unwrap_or_default()
     }
 
-    pub fn new(account: &str, identifier: &str, name: &str, description: &str, tags: &BTreeMap<String, String>, now: i64) -> Self {
+    pub fn new(
+        account: &str,
+        identifier: &str,
+        name: &str,
+        description: &str,
+        tags: &BTreeMap<String, String>,
+        now: i64,
+    ) -> Self {
         Self {
             account: account.to_owned(),
             identifier: identifier.to_owned(),
@@ -65,7 +86,11 @@ impl Organization {
         }
     }
 
-    pub fn find(conn: &mut DbConnection, account: &str, identifier: &str) -> StorageResult<Option<Organization>> {
+    pub fn find(
+        conn: &mut DbConnection,
+        account: &str,
+        identifier: &str,
+    ) -> StorageResult<Option<Organization>> {
         Ok(organizations::table
             .find((account, identifier))
             .select(Organization::as_select())
@@ -74,14 +99,21 @@ impl Organization {
     }
 
     pub fn insert(&self, conn: &mut DbConnection) -> StorageResult<()> {
-        diesel::insert_into(organizations::table).values(self).execute(conn).map_err(|e| {
-            StorageError::conflict_on_duplicate(e, || format!("organization `{}` already exists", self.identifier))
-        })?;
+        diesel::insert_into(organizations::table)
+            .values(self)
+            .execute(conn)
+            .map_err(|e| {
+                StorageError::conflict_on_duplicate(e, || {
+                    format!("organization `{}` already exists", self.identifier)
+                })
+            })?;
         Ok(())
     }
 
     pub fn update(&self, conn: &mut DbConnection) -> StorageResult<()> {
-        diesel::update(organizations::table.find((&self.account, &self.identifier))).set(self).execute(conn)?;
+        diesel::update(organizations::table.find((&self.account, &self.identifier)))
+            .set(self)
+            .execute(conn)?;
         Ok(())
     }
 
@@ -94,7 +126,11 @@ impl Organization {
     }
 
     /// Deletes the organization row (the caller removes what lives inside it).
-    pub fn delete(conn: &mut DbConnection, account: &str, identifier: &str) -> StorageResult<usize> {
+    pub fn delete(
+        conn: &mut DbConnection,
+        account: &str,
+        identifier: &str,
+    ) -> StorageResult<usize> {
         Ok(diesel::delete(organizations::table.find((account, identifier))).execute(conn)?)
     }
 }
@@ -118,7 +154,15 @@ impl Project {
         from_json(&self.tags, "project tags").unwrap_or_default()
     }
 
-    pub fn new(account: &str, org: &str, identifier: &str, name: &str, description: &str, tags: &BTreeMap<String, String>, now: i64) -> Self {
+    pub fn new(
+        account: &str,
+        org: &str,
+        identifier: &str,
+        name: &str,
+        description: &str,
+        tags: &BTreeMap<String, String>,
+        now: i64,
+    ) -> Self {
         Self {
             account: account.to_owned(),
             org: org.to_owned(),
@@ -131,19 +175,35 @@ impl Project {
         }
     }
 
-    pub fn find(conn: &mut DbConnection, account: &str, org: &str, identifier: &str) -> StorageResult<Option<Project>> {
-        Ok(projects::table.find((account, org, identifier)).select(Project::as_select()).first(conn).optional()?)
+    pub fn find(
+        conn: &mut DbConnection,
+        account: &str,
+        org: &str,
+        identifier: &str,
+    ) -> StorageResult<Option<Project>> {
+        Ok(projects::table
+            .find((account, org, identifier))
+            .select(Project::as_select())
+            .first(conn)
+            .optional()?)
     }
 
     pub fn insert(&self, conn: &mut DbConnection) -> StorageResult<()> {
-        diesel::insert_into(projects::table).values(self).execute(conn).map_err(|e| {
-            StorageError::conflict_on_duplicate(e, || format!("project `{}` already exists", self.identifier))
-        })?;
+        diesel::insert_into(projects::table)
+            .values(self)
+            .execute(conn)
+            .map_err(|e| {
+                StorageError::conflict_on_duplicate(e, || {
+                    format!("project `{}` already exists", self.identifier)
+                })
+            })?;
         Ok(())
     }
 
     pub fn update(&self, conn: &mut DbConnection) -> StorageResult<()> {
-        diesel::update(projects::table.find((&self.account, &self.org, &self.identifier))).set(self).execute(conn)?;
+        diesel::update(projects::table.find((&self.account, &self.org, &self.identifier)))
+            .set(self)
+            .execute(conn)?;
         Ok(())
     }
 
@@ -155,7 +215,12 @@ impl Project {
             .load(conn)?)
     }
 
-    pub fn delete(conn: &mut DbConnection, account: &str, org: &str, identifier: &str) -> StorageResult<usize> {
+    pub fn delete(
+        conn: &mut DbConnection,
+        account: &str,
+        org: &str,
+        identifier: &str,
+    ) -> StorageResult<usize> {
         Ok(diesel::delete(projects::table.find((account, org, identifier))).execute(conn)?)
     }
 }

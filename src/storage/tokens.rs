@@ -39,7 +39,10 @@ impl std::fmt::Debug for ApiToken {
         f.debug_struct("ApiToken")
             .field("token_id", &self.token_id)
             .field("account", &self.account)
-            .field("owner", &format_args!("{}:{}", self.owner_type, self.owner_identifier))
+            .field(
+                "owner",
+                &format_args!("{}:{}", self.owner_type, self.owner_identifier),
+            )
             .field("identifier", &self.identifier)
             .field("secret_hash", &"<redacted>")
             .field("valid_to", &self.valid_to)
@@ -54,7 +57,11 @@ impl ApiToken {
     }
 
     pub fn find_by_id(conn: &mut DbConnection, token_id: &str) -> StorageResult<Option<ApiToken>> {
-        Ok(t::table.find(token_id).select(ApiToken::as_select()).first(conn).optional()?)
+        Ok(t::table
+            .find(token_id)
+            .select(ApiToken::as_select())
+            .first(conn)
+            .optional()?)
     }
 
     pub fn insert(&self, conn: &mut DbConnection) -> StorageResult<()> {
@@ -63,7 +70,13 @@ impl ApiToken {
     }
 
     /// The rows (current value first, then values in their grace time) of one logical token.
-    pub fn find_logical(conn: &mut DbConnection, owner_type: PrincipalType, owner_scope: &Scope, owner: &str, identifier: &str) -> StorageResult<Vec<ApiToken>> {
+    pub fn find_logical(
+        conn: &mut DbConnection,
+        owner_type: PrincipalType,
+        owner_scope: &Scope,
+        owner: &str,
+        identifier: &str,
+    ) -> StorageResult<Vec<ApiToken>> {
         let (a, o, p) = scope_cols(owner_scope);
         let mut rows: Vec<ApiToken> = t::table
             .filter(
@@ -82,7 +95,12 @@ impl ApiToken {
     }
 
     /// Current tokens (not superseded) of one owner.
-    pub fn list_for_owner(conn: &mut DbConnection, owner_type: PrincipalType, owner_scope: &Scope, owner: &str) -> StorageResult<Vec<ApiToken>> {
+    pub fn list_for_owner(
+        conn: &mut DbConnection,
+        owner_type: PrincipalType,
+        owner_scope: &Scope,
+        owner: &str,
+    ) -> StorageResult<Vec<ApiToken>> {
         let (a, o, p) = scope_cols(owner_scope);
         Ok(t::table
             .filter(
@@ -101,28 +119,46 @@ impl ApiToken {
 
     /// Marks a value as superseded: it keeps working until `until`.
     pub fn supersede(conn: &mut DbConnection, token_id: &str, until: i64) -> StorageResult<()> {
-        diesel::update(t::table.find(token_id)).set(t::grace_until.eq(Some(until))).execute(conn)?;
+        diesel::update(t::table.find(token_id))
+            .set(t::grace_until.eq(Some(until)))
+            .execute(conn)?;
         Ok(())
     }
 
     /// Deletes every value of one logical token (revocation).
-    pub fn delete_logical(conn: &mut DbConnection, owner_type: PrincipalType, owner_scope: &Scope, owner: &str, identifier: &str) -> StorageResult<usize> {
+    pub fn delete_logical(
+        conn: &mut DbConnection,
+        owner_type: PrincipalType,
+        owner_scope: &Scope,
+        owner: &str,
+        identifier: &str,
+    ) -> StorageResult<usize> {
         let ids: Vec<String> =
-            Self::find_logical(conn, owner_type, owner_scope, owner, identifier)?.into_iter().map(|r| r.token_id).collect();
+            Self::find_logical(conn, owner_type, owner_scope, owner, identifier)?
+                .into_iter()
+                .map(|r| r.token_id)
+                .collect();
         Ok(diesel::delete(t::table.filter(t::token_id.eq_any(ids))).execute(conn)?)
     }
 
     /// Deletes all tokens of an owner (the owner is being deleted).
-    pub fn delete_for_owner(conn: &mut DbConnection, owner_type: PrincipalType, owner_scope: &Scope, owner: &str) -> StorageResult<usize> {
+    pub fn delete_for_owner(
+        conn: &mut DbConnection,
+        owner_type: PrincipalType,
+        owner_scope: &Scope,
+        owner: &str,
+    ) -> StorageResult<usize> {
         let (a, o, p) = scope_cols(owner_scope);
-        Ok(diesel::delete(t::table.filter(
-            t::account
-                .eq(a)
-                .and(t::owner_type.eq(owner_type.as_str()))
-                .and(t::owner_org.eq(o))
-                .and(t::owner_project.eq(p))
-                .and(t::owner_identifier.eq(owner)),
-        ))
+        Ok(diesel::delete(
+            t::table.filter(
+                t::account
+                    .eq(a)
+                    .and(t::owner_type.eq(owner_type.as_str()))
+                    .and(t::owner_org.eq(o))
+                    .and(t::owner_project.eq(p))
+                    .and(t::owner_identifier.eq(owner)),
+            ),
+        )
         .execute(conn)?)
     }
 }
