@@ -27,7 +27,12 @@ fn full_run() -> bool {
 }
 
 fn policy_with_20_assignments() -> PrincipalPolicy {
-    let roles = ["_sei_viewer", "_sei_team_manager", "Basic_User", "_project_viewer"];
+    let roles = [
+        "_sei_viewer",
+        "_sei_team_manager",
+        "Basic_User",
+        "_project_viewer",
+    ];
     let grants = (0..20)
         .map(|i| {
             let scope = Scope::parse(&format!("acme/org{}/p{i}", i % 3)).unwrap();
@@ -43,7 +48,11 @@ fn policy_with_20_assignments() -> PrincipalPolicy {
             }
         })
         .collect();
-    let principal = Principal { principal_type: PrincipalType::User, identifier: Identifier::new("alice").unwrap(), scope: Scope::parse("acme").unwrap() };
+    let principal = Principal {
+        principal_type: PrincipalType::User,
+        identifier: Identifier::new("alice").unwrap(),
+        scope: Scope::parse("acme").unwrap(),
+    };
     PrincipalPolicy::new(principal, None, grants, SplitPhases::default())
 }
 
@@ -52,14 +61,33 @@ fn bench_check(c: &mut Criterion) {
     let scope = Scope::parse("acme/org1/p19").unwrap();
     let attrs = Attributes::new();
     let permission = catalogue().get("sei_seiteams_edit").unwrap();
-    let request = Request { permission, resource: Resource { scope: &scope, resource_type: "SEI_TEAM", identifier: Some("team-a"), attributes: &attrs }, restriction: None };
+    let request = Request {
+        permission,
+        resource: Resource {
+            scope: &scope,
+            resource_type: "SEI_TEAM",
+            identifier: Some("team-a"),
+            attributes: &attrs,
+        },
+        restriction: None,
+    };
     // The granting assignment is the last of the 20: the worst case for a linear scan.
     assert!(check(&policy, &request).is_allowed());
-    c.bench_function("check/20_assignments_allow_last", |b| b.iter(|| check(black_box(&policy), black_box(&request))));
+    c.bench_function("check/20_assignments_allow_last", |b| {
+        b.iter(|| check(black_box(&policy), black_box(&request)))
+    });
     let denied_scope = Scope::parse("acme/other/x").unwrap();
-    let denied = Request { resource: Resource { scope: &denied_scope, ..request.resource }, ..request };
+    let denied = Request {
+        resource: Resource {
+            scope: &denied_scope,
+            ..request.resource
+        },
+        ..request
+    };
     assert!(!check(&policy, &denied).is_allowed());
-    c.bench_function("check/20_assignments_deny", |b| b.iter(|| check(black_box(&policy), black_box(&denied))));
+    c.bench_function("check/20_assignments_deny", |b| {
+        b.iter(|| check(black_box(&policy), black_box(&denied)))
+    });
 }
 
 /// A SQLite database with `total` assignments, 20 of which belong to `alice`.
@@ -68,9 +96,19 @@ fn database_with(total: u64) -> (Db, tempfile::TempDir) {
     let db = Db::open(&format!("sqlite://{}/bench.db", dir.path().display()), 2).unwrap();
     db.migrate().unwrap();
     let mut conn = db.conn().unwrap();
-    User { account: "acme".into(), identifier: "alice".into(), email: "a@x".into(), name: "A".into(), password_hash: None, organization: None, disabled: false, created: 0, updated: 0 }
-        .insert(&mut conn)
-        .unwrap();
+    User {
+        account: "acme".into(),
+        identifier: "alice".into(),
+        email: "a@x".into(),
+        name: "A".into(),
+        password_hash: None,
+        organization: None,
+        disabled: false,
+        created: 0,
+        updated: 0,
+    }
+    .insert(&mut conn)
+    .unwrap();
     let others = total - 20;
     conn.batch_execute(&format!(
         "BEGIN; \
@@ -88,8 +126,16 @@ fn database_with(total: u64) -> (Db, tempfile::TempDir) {
 }
 
 fn bench_load(c: &mut Criterion) {
-    let alice = Principal { principal_type: PrincipalType::User, identifier: Identifier::new("alice").unwrap(), scope: Scope::parse("acme").unwrap() };
-    let sizes: &[(&str, u64)] = if full_run() { &[("1k", 1_000), ("1m", 1_000_000)] } else { &[("1k", 1_000), ("10k", 10_000)] };
+    let alice = Principal {
+        principal_type: PrincipalType::User,
+        identifier: Identifier::new("alice").unwrap(),
+        scope: Scope::parse("acme").unwrap(),
+    };
+    let sizes: &[(&str, u64)] = if full_run() {
+        &[("1k", 1_000), ("1m", 1_000_000)]
+    } else {
+        &[("1k", 1_000), ("10k", 10_000)]
+    };
     for (label, total) in sizes {
         let (db, _dir) = database_with(*total);
         let mut conn = db.conn().unwrap();

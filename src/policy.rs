@@ -12,6 +12,7 @@ pub mod permission;
 pub mod resource_group;
 pub mod role;
 pub mod roles_doc;
+pub mod route;
 pub mod scope;
 pub mod split;
 

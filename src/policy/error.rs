@@ -47,6 +47,4 @@ pub enum PolicyError {
     },
     #[error("no permission split is defined for resource type `{0}`")]
     UnknownSplit(String),
-    #[error("invalid route: {0}")]
-    InvalidRoute(String),
 }

@@ -112,12 +112,9 @@ fn seed(conn: &mut DbConnection) {
 fn assignment(
     identifier: &str,
     scope: &str,
-    role: &str,
-    role_level: Option<ScopeLevel>,
+    (role, role_level): (&str, Option<ScopeLevel>),
     group: &str,
-    ptype: PrincipalType,
-    principal: &str,
-    plevel: ScopeLevel,
+    (ptype, principal, plevel): (PrincipalType, &str, ScopeLevel),
 ) -> RoleAssignment {
     RoleAssignment {
         identifier: id(identifier),
@@ -230,12 +227,9 @@ fn grants_load_through_direct_and_group_assignments() {
                 &assignment(
                     "via_group",
                     "acme/eng/web",
-                    "team_editor",
-                    Some(ScopeLevel::Organization),
+                    ("team_editor", Some(ScopeLevel::Organization)),
                     "_all_project_level_resources",
-                    PrincipalType::UserGroup,
-                    "devs",
-                    ScopeLevel::Organization,
+                    (PrincipalType::UserGroup, "devs", ScopeLevel::Organization),
                 ),
             )?;
             Assignments::insert(
@@ -243,12 +237,9 @@ fn grants_load_through_direct_and_group_assignments() {
                 &assignment(
                     "direct",
                     "acme",
-                    "_sei_viewer",
-                    None,
+                    ("_sei_viewer", None),
                     "_all_resources_including_child_scopes",
-                    PrincipalType::User,
-                    "alice",
-                    ScopeLevel::Account,
+                    (PrincipalType::User, "alice", ScopeLevel::Account),
                 ),
             )?;
             Epochs::bump(c, "acme", EpochKind::Policy)
@@ -449,12 +440,13 @@ fn registry_splits_audit_tokens_and_service_accounts() {
             &assignment(
                 "bot_admin",
                 "acme/eng",
-                "_organization_admin",
-                None,
+                ("_organization_admin", None),
                 "_all_resources_including_child_scopes",
-                PrincipalType::ServiceAccount,
-                "bot",
-                ScopeLevel::Organization,
+                (
+                    PrincipalType::ServiceAccount,
+                    "bot",
+                    ScopeLevel::Organization,
+                ),
             ),
         )
         .unwrap();
