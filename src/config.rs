@@ -10,6 +10,10 @@ use std::path::PathBuf;
 use serde::Deserialize;
 use thiserror::Error;
 
+mod routes;
+
+pub use routes::{Access, AttributeSource, Found, Route, RouteTable, PACKS};
+
 /// A configuration error; the CLI exits with code 2 on these.
 #[derive(Debug, Error, PartialEq, Eq)]
 pub enum ConfigError {
