@@ -7,6 +7,12 @@
 //! - L3 `gateway`, `admin`: the proxy path and the admin API.
 //! - L4 `app` and the binary: wiring, server, CLI.
 
+pub mod app;
+pub mod authn;
+pub mod authz;
 pub mod config;
+pub mod demo;
+pub mod gateway;
 pub mod policy;
 pub mod storage;
+pub mod web;

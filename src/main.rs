@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use scopegate::app::{self, AppError};
 use scopegate::config::Config;
 use scopegate::policy::engine::{explain, Request, Resource};
 use scopegate::policy::permission::catalogue;
@@ -14,6 +15,7 @@ use scopegate::policy::role::{Principal, PrincipalType};
 use scopegate::policy::{roles_doc, Identifier, Scope};
 use scopegate::storage::grants::load_principal;
 use scopegate::storage::Db;
+use scopegate::{demo, gateway};
 
 #[derive(Parser)]
 #[command(
@@ -49,6 +51,28 @@ enum Command {
         /// Resource attributes for attribute filters, `name=value` (repeatable).
         #[arg(long = "attribute")]
         attributes: Vec<String>,
+    },
+    /// Run the gateway.
+    Serve {
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// `text` (default) or `json` log lines.
+        #[arg(long, default_value = "text")]
+        log_format: String,
+    },
+    /// Run everything embedded: SQLite under ./.scopegate/, sample backends, demo users.
+    Demo {
+        #[arg(long, default_value = "text")]
+        log_format: String,
+    },
+    /// Create an account (idempotent), an admin user and a token; prints one JSON object.
+    Bootstrap {
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        admin_email: String,
+        #[arg(long)]
+        config: Option<PathBuf>,
     },
     /// Print the built-in roles.
     Roles {
@@ -177,8 +201,90 @@ fn run_check(
     Ok(answer.permitted)
 }
 
+fn app_failure(e: AppError) -> Failure {
+    match e {
+        AppError::Config(m) => usage(m),
+        AppError::Startup(m) => failure(m),
+    }
+}
+
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+fn run_serve(config: Option<PathBuf>, log_format: &str) -> Result<ExitCode, Failure> {
+    let origin = config
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "scopegate.toml".into());
+    let config = load_config(config.as_deref())?;
+    let _guard = app::init_tracing(log_format == "json");
+    actix_web::rt::System::new().block_on(async move {
+        let state = app::build_state(config, &origin, &env_var)
+            .await
+            .map_err(app_failure)?;
+        app::run(state).await.map_err(app_failure)
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_demo(log_format: &str) -> Result<ExitCode, Failure> {
+    let base = load_config(None)?;
+    let _guard = app::init_tracing(log_format == "json");
+    let dir = std::path::Path::new(".scopegate");
+    std::fs::create_dir_all(dir).map_err(failure)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(dir.join(format!("demo.db{suffix}")));
+    }
+    let db_path = "./.scopegate/demo.db";
+    let secret = demo::generate_secret();
+    actix_web::rt::System::new().block_on(async move {
+        let backends = demo::start_backends().map_err(failure)?;
+        let config = demo::demo_config(base, &backends, db_path);
+        let listen = config.server.listen.clone();
+        let env = move |name: &str| (name == "SCOPEGATE_DEMO_JWT_SECRET").then(|| secret.clone());
+        let state = app::build_state(config, "scopegate demo", &env)
+            .await
+            .map_err(app_failure)?;
+        let db = state.db.clone();
+        let (users, examples) = tokio::task::spawn_blocking(move || {
+            db.transaction(|c| demo::seed::seed(c, gateway::now_ms()))
+        })
+        .await
+        .map_err(failure)?
+        .map_err(failure)?;
+        state
+            .gateway
+            .authz
+            .poll_once(0, gateway::now_ms())
+            .await
+            .map_err(failure)?;
+        println!(
+            "{}",
+            demo::banner(&listen, db_path, &backends, &users, &examples)
+        );
+        app::run(state).await.map_err(app_failure)
+    })?;
+    Ok(ExitCode::SUCCESS)
+}
+
 fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {
+        Command::Serve { config, log_format } => run_serve(config, &log_format),
+        Command::Demo { log_format } => run_demo(&log_format),
+        Command::Bootstrap {
+            account,
+            admin_email,
+            config,
+        } => {
+            let config = load_config(config.as_deref())?;
+            let db = open_db(&config)?;
+            db.migrate().map_err(failure)?;
+            let done = app::bootstrap::bootstrap(&db, &account, &admin_email, gateway::now_ms())
+                .map_err(app_failure)?;
+            println!("{}", serde_json::to_string(&done).map_err(failure)?);
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Migrate { config } => {
             let config = load_config(config.as_deref())?;
             let applied = open_db(&config)?.migrate().map_err(failure)?;

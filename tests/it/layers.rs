@@ -9,11 +9,12 @@ const RANKS: &[(&str, u8)] = &[
     ("config", 1),
     ("storage", 2),
     ("authn", 3),
-    ("authz", 3),
-    ("gateway", 4),
-    ("admin", 4),
-    ("demo", 4),
-    ("app", 5),
+    ("authz", 4),
+    ("web", 5),
+    ("gateway", 6),
+    ("admin", 6),
+    ("demo", 6),
+    ("app", 7),
 ];
 
 fn rank(module: &str) -> Option<u8> {

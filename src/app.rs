@@ -1,0 +1,280 @@
+//! L4 (rank 7) wiring: builds the state from the config (database, migrations, route
+//! table, authenticator, caches), starts the HTTP server(s) with middleware, the
+//! operational endpoints, the admin API and the gateway as default service, and the
+//! background tasks (epoch poller, deny-audit writer).
+
+pub mod bootstrap;
+pub mod middleware;
+pub mod ops;
+pub mod tls;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::{web, App, HttpServer};
+use thiserror::Error;
+
+use self::middleware::{Cors, EdgeSettings};
+use crate::authn::epochs::EpochWatch;
+use crate::authn::{Authenticator, AuthnSettings};
+use crate::authz::Authz;
+use crate::config::Config;
+use crate::gateway::audit::DenyAudit;
+use crate::gateway::proxy::{Clients, Upstream};
+use crate::gateway::{now_ms, Gateway};
+use crate::storage::Db;
+use crate::web::client::TrustedProxies;
+use crate::web::metrics::Metrics;
+
+#[derive(Debug, Error)]
+pub enum AppError {
+    /// Bad configuration (exit code 2).
+    #[error("{0}")]
+    Config(String),
+    /// Anything else at start-up (exit code 1).
+    #[error("{0}")]
+    Startup(String),
+}
+
+/// Everything handlers share.
+pub struct State {
+    pub config: Config,
+    pub db: Db,
+    pub gateway: Arc<Gateway>,
+}
+
+/// Reads the HS256 secret from the variable `auth.jwt_hs256_secret_env` names.
+fn hs256_secret(
+    config: &Config,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<Option<Vec<u8>>, AppError> {
+    let Some(var) = &config.auth.jwt_hs256_secret_env else {
+        return Ok(None);
+    };
+    match env(var) {
+        Some(s) if s.len() >= 32 => Ok(Some(s.into_bytes())),
+        Some(_) => Err(AppError::Config(format!(
+            "auth.jwt_hs256_secret_env: `{var}` must hold at least 32 bytes"
+        ))),
+        None => Err(AppError::Config(format!(
+            "auth.jwt_hs256_secret_env: environment variable `{var}` is not set"
+        ))),
+    }
+}
+
+/// Opens the database (migrating when allowed) and builds the shared state.
+pub async fn build_state(
+    config: Config,
+    origin: &str,
+    env: &dyn Fn(&str) -> Option<String>,
+) -> Result<web::Data<State>, AppError> {
+    let routes = Arc::new(
+        config
+            .compile_routes(origin)
+            .map_err(|e| AppError::Config(e.to_string()))?,
+    );
+    let secret = hs256_secret(&config, env)?;
+    let db = Db::open(&config.database.url, config.database.pool_size)
+        .map_err(|e| AppError::Startup(e.to_string()))?;
+    let auto = config.database.auto_migrate;
+    let db2 = db.clone();
+    let pending = tokio::task::spawn_blocking(move || {
+        if auto {
+            db2.migrate().map(|_| Vec::new())
+        } else {
+            db2.pending_migrations()
+        }
+    })
+    .await
+    .map_err(|e| AppError::Startup(e.to_string()))?
+    .map_err(|e| AppError::Startup(format!("database: {e}")))?;
+    if !pending.is_empty() {
+        return Err(AppError::Startup(format!(
+            "database has pending migrations ({}); run `scopegate migrate`",
+            pending.join(", ")
+        )));
+    }
+    let labels: Vec<String> = routes.routes().iter().map(|r| r.label.clone()).collect();
+    let metrics = Arc::new(Metrics::new(&labels).map_err(|e| AppError::Startup(e.to_string()))?);
+    let watch = Arc::new(EpochWatch::new());
+    let settings = AuthnSettings {
+        hs256_secret: secret,
+        jwt_ttl_seconds: config.auth.jwt_ttl_seconds,
+        issuers: config.auth.issuers.clone(),
+        login_max_failures: config.auth.login_max_failures,
+        cache_ttl_seconds: config.cache.ttl_seconds,
+    };
+    let authn = Arc::new(
+        Authenticator::new(db.clone(), watch.clone(), settings)
+            .map_err(|e| AppError::Config(e.to_string()))?,
+    );
+    let authz = Arc::new(Authz::new(
+        db.clone(),
+        watch,
+        config.cache.ttl_seconds,
+        config.cache.stale_seconds,
+    ));
+    authz
+        .poll_once(0, now_ms())
+        .await
+        .map_err(|e| AppError::Startup(format!("database: {e}")))?;
+    let gateway = Arc::new(Gateway {
+        routes,
+        authn,
+        authz,
+        upstreams: Upstream::from_config(&config, &metrics),
+        trusted: TrustedProxies::parse(&config.gateway.trusted_proxies),
+        audit: Arc::new(DenyAudit::new(10_000, metrics.clone())),
+        metrics,
+        max_header_bytes: config.server.max_header_bytes,
+        tls: config.server.tls_cert_file.is_some(),
+    });
+    Ok(web::Data::new(State {
+        config,
+        db,
+        gateway,
+    }))
+}
+
+/// Starts the background tasks on the current runtime.
+pub fn spawn_background(state: &web::Data<State>) {
+    let authz = state.gateway.authz.clone();
+    tokio::spawn(authz.run_poller(Duration::from_millis(250), now_ms));
+    tokio::spawn(
+        state
+            .gateway
+            .audit
+            .clone()
+            .run_writer(state.db.clone(), Duration::from_millis(200)),
+    );
+}
+
+/// The routes of the main listener: ops endpoints (unless moved), admin API, gateway.
+fn main_app(
+    state: web::Data<State>,
+    with_ops: bool,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<actix_web::body::BoxBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    let gw = web::Data::from(state.gateway.clone());
+    let clients: HashMap<String, awc::Client> = state
+        .gateway
+        .upstreams
+        .iter()
+        .map(|(n, u)| (n.clone(), u.client()))
+        .collect();
+    let edge = EdgeSettings {
+        cors: Cors {
+            origins: state.config.gateway.cors_allowed_origins.clone(),
+        },
+        max_header_bytes: state.config.server.max_header_bytes,
+    };
+    let mut app = App::new()
+        .app_data(state.clone())
+        .app_data(gw)
+        .app_data(web::Data::new(Clients(clients)))
+        .wrap_fn(move |req, srv| {
+            use actix_web::dev::Service;
+            use futures_util::future::{ready, Either};
+            let settings = edge.clone();
+            let mut prepared = middleware::prepare(&req, &settings);
+            let origin = prepared.take_origin();
+            let inner = match prepared.early.take() {
+                Some(answer) => Either::Left(ready(Ok(req.into_response(answer)))),
+                None => Either::Right(srv.call(req)),
+            };
+            let rid = prepared.request_id;
+            async move {
+                let result = rid.clone().scope(inner).await;
+                middleware::finish(result, &rid, origin, &settings)
+            }
+        });
+    if with_ops {
+        app = app
+            .route("/healthz", web::get().to(ops::healthz))
+            .route("/readyz", web::get().to(ops::readyz))
+            .route("/metrics", web::get().to(ops::metrics));
+    }
+    app.default_service(web::to(crate::gateway::handle))
+}
+
+fn ops_app(
+    state: web::Data<State>,
+) -> App<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<actix_web::body::BoxBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    App::new()
+        .app_data(state)
+        .route("/healthz", web::get().to(ops::healthz))
+        .route("/readyz", web::get().to(ops::readyz))
+        .route("/metrics", web::get().to(ops::metrics))
+}
+
+/// Runs the server(s) until SIGINT/SIGTERM; background tasks run on the same runtime.
+pub async fn run(state: web::Data<State>) -> Result<(), AppError> {
+    let config = state.config.clone();
+    spawn_background(&state);
+    let with_ops = config.server.ops_listen.is_none();
+    let s = state.clone();
+    let mut server = HttpServer::new(move || main_app(s.clone(), with_ops))
+        .client_request_timeout(Duration::from_secs(30))
+        .shutdown_timeout(10);
+    if config.server.workers > 0 {
+        server = server.workers(config.server.workers);
+    }
+    let listen = config.server.listen.clone();
+    server = match (&config.server.tls_cert_file, &config.server.tls_key_file) {
+        (Some(cert), Some(key)) => {
+            let tls = tls::server_config(cert, key)?;
+            server.bind_rustls_0_23(&listen, tls)
+        }
+        _ => server.bind(&listen),
+    }
+    .map_err(|e| AppError::Startup(format!("server.listen `{listen}`: {e}")))?;
+    tracing::info!(listen = %listen, routes = state.gateway.routes.routes().len(), "scopegate listening");
+    let main = server.run();
+    match &config.server.ops_listen {
+        Some(ops) => {
+            let s = state.clone();
+            let ops_server = HttpServer::new(move || ops_app(s.clone()))
+                .workers(1)
+                .bind(ops)
+                .map_err(|e| AppError::Startup(format!("server.ops_listen `{ops}`: {e}")))?
+                .run();
+            tracing::info!(ops_listen = %ops, "operational endpoints listening");
+            let (a, b) = futures_util::future::join(main, ops_server).await;
+            a.and(b).map_err(|e| AppError::Startup(e.to_string()))
+        }
+        None => main.await.map_err(|e| AppError::Startup(e.to_string())),
+    }
+}
+
+/// Logs to stdout through a non-blocking writer (`text` or `json`); keep the guard alive.
+pub fn init_tracing(json: bool) -> tracing_appender::non_blocking::WorkerGuard {
+    use tracing_subscriber::EnvFilter;
+    let (writer, guard) = tracing_appender::non_blocking(std::io::stdout());
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(writer)
+        .with_ansi(false);
+    if json {
+        let _ = builder.json().flatten_event(true).try_init();
+    } else {
+        let _ = builder.try_init();
+    }
+    guard
+}

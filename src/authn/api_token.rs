@@ -1,0 +1,268 @@
+//! Authenticating an `x-api-key` value: the credential cache, then the database, then
+//! argon2.
+//!
+//! Owns the three caches of the API-token path:
+//! - `hits`: SHA-256 of the whole value → the verified principal with the credentials
+//!   epoch, expiry and stored hash it was verified against. A hit whose epoch is current
+//!   and whose token has not expired answers without the database or argon2. After an epoch
+//!   change the row is re-read by token id (still there, same `secret_hash`, owner enabled)
+//!   without argon2, and the entry refreshed.
+//! - `unknown_ids`: token ids that have no row, so a flood of one unknown id costs one query.
+//! - `failures`: wrong secrets per token id in a 60-second window; after
+//!   [`MAX_FAILURES_PER_ID`] the id is refused without argon2 (cached holders are unaffected).
+//!
+//! Must never run argon2 before the shape, account, row, owner and expiry checks pass,
+//! never cache anything but a successful verification, and never log the value (reasons
+//! name the token id at most).
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use moka::sync::Cache;
+
+use super::error::AuthnError;
+use super::lookup;
+use super::token::{cache_key, TokenValue, MAX_TOKEN_LEN};
+use super::{Authenticated, Authenticator, CredentialVia};
+use crate::policy::permission::{catalogue, PermissionSet};
+use crate::policy::Identifier;
+use crate::storage::tokens::ApiToken;
+
+/// Wrong secrets tolerated per token id per minute.
+pub const MAX_FAILURES_PER_ID: u32 = 20;
+const FAILURE_WINDOW: Duration = Duration::from_secs(60);
+const MAX_CACHED_TOKENS: u64 = 200_000;
+const MAX_UNKNOWN_IDS: u64 = 100_000;
+
+/// A verified token value.
+pub(super) struct CachedToken {
+    authenticated: Authenticated,
+    account: Identifier,
+    token_id: Arc<str>,
+    secret_hash: String,
+    valid_to: Option<i64>,
+    grace_until: Option<i64>,
+    epoch: u64,
+}
+
+pub(super) struct TokenCaches {
+    hits: Cache<[u8; 32], Arc<CachedToken>>,
+    unknown_ids: Cache<String, ()>,
+    failures: Cache<String, Arc<AtomicU32>>,
+}
+
+impl TokenCaches {
+    pub(super) fn new(ttl: Duration) -> Self {
+        Self {
+            hits: Cache::builder()
+                .max_capacity(MAX_CACHED_TOKENS)
+                .time_to_live(ttl)
+                .build(),
+            unknown_ids: Cache::builder()
+                .max_capacity(MAX_UNKNOWN_IDS)
+                .time_to_live(ttl)
+                .build(),
+            failures: Cache::builder()
+                .max_capacity(MAX_UNKNOWN_IDS)
+                .time_to_live(FAILURE_WINDOW)
+                .build(),
+        }
+    }
+}
+
+/// Refuses a value past `valid_to` or past the grace time of a rotation.
+fn live_at(
+    valid_to: Option<i64>,
+    grace_until: Option<i64>,
+    now_ms: i64,
+) -> Result<(), &'static str> {
+    if valid_to.is_some_and(|t| now_ms >= t) {
+        return Err("expired (valid_to)");
+    }
+    if grace_until.is_some_and(|t| now_ms >= t) {
+        return Err("rotated and past its grace time");
+    }
+    Ok(())
+}
+
+/// The token's permission subset: a JSON array of identifiers (unknown ones dropped).
+fn restriction_of(row: &ApiToken) -> Result<Option<PermissionSet>, AuthnError> {
+    let Some(text) = &row.permissions else {
+        return Ok(None);
+    };
+    let ids: Vec<String> = serde_json::from_str(text).map_err(|_| {
+        AuthnError::unauthorized(format!(
+            "api token `{}`: stored permissions are corrupt",
+            row.token_id
+        ))
+    })?;
+    let c = catalogue();
+    let mut set = PermissionSet::EMPTY;
+    for id in ids.iter().filter_map(|i| c.get(i)) {
+        set.insert(id);
+    }
+    Ok(Some(set))
+}
+
+/// Checks a row and its owner (everything but the secret) and builds the cache entry.
+fn entry_for(
+    row: ApiToken,
+    owner: lookup::Usable,
+    epoch: u64,
+    now_ms: i64,
+) -> Result<CachedToken, AuthnError> {
+    let why = |r: &str| AuthnError::unauthorized(format!("api token `{}`: {r}", row.token_id));
+    live_at(row.valid_to, row.grace_until, now_ms).map_err(why)?;
+    let principal = owner.map_err(why)?;
+    let restriction = restriction_of(&row)?;
+    let token_id: Arc<str> = Arc::from(row.token_id.as_str());
+    Ok(CachedToken {
+        account: principal.account().clone(),
+        authenticated: Authenticated {
+            principal,
+            restriction,
+            via: CredentialVia::ApiToken {
+                token_id: token_id.clone(),
+            },
+        },
+        token_id,
+        secret_hash: row.secret_hash,
+        valid_to: row.valid_to,
+        grace_until: row.grace_until,
+        epoch,
+    })
+}
+
+impl Authenticator {
+    pub(super) async fn authenticate_api_token(
+        &self,
+        presented: &str,
+        requested: Option<&str>,
+        now_ms: i64,
+    ) -> Result<Authenticated, AuthnError> {
+        if presented.len() > MAX_TOKEN_LEN {
+            return Err(AuthnError::unauthorized("api token: too long"));
+        }
+        let key = cache_key(presented);
+        if let Some(hit) = self.tokens.hits.get(&key) {
+            return self.api_token_hit(key, &hit, requested, now_ms).await;
+        }
+        self.count(false);
+        let value = TokenValue::parse(presented)?;
+        let refuse =
+            |r: &str| AuthnError::unauthorized(format!("api token `{}`: {r}", value.token_id));
+        if requested.is_some_and(|r| r != value.account) {
+            return Err(refuse("account differs from Harness-Account"));
+        }
+        if self.tokens.unknown_ids.contains_key(&value.token_id) {
+            return Err(refuse("unknown token id (negative cache)"));
+        }
+        let failures = self.tokens.failures.get(&value.token_id);
+        if failures.is_some_and(|f| f.load(Ordering::Relaxed) >= MAX_FAILURES_PER_ID) {
+            return Err(refuse(
+                "too many wrong secrets for this id, refused without argon2",
+            ));
+        }
+        let epoch = self.watch.credentials(&value.account);
+        let id = value.token_id.clone();
+        let Some((row, owner)) = self
+            .blocking_db(move |c| lookup::load_token(c, &id))
+            .await?
+        else {
+            self.tokens.unknown_ids.insert(value.token_id.clone(), ());
+            return Err(refuse("unknown token id"));
+        };
+        if row.owner_type != value.kind.owner_type().as_str() {
+            return Err(refuse("prefix does not match the owner type"));
+        }
+        if row.account != value.account {
+            return Err(refuse("account differs from the token's row"));
+        }
+        let entry = entry_for(row, owner, epoch, now_ms)?;
+        let verified = self
+            .argon2(value.secret().to_owned(), Some(entry.secret_hash.clone()))
+            .await?;
+        if !verified {
+            self.tokens
+                .failures
+                .get_with(value.token_id.clone(), || Arc::new(AtomicU32::new(0)))
+                .fetch_add(1, Ordering::Relaxed);
+            return Err(refuse("wrong secret"));
+        }
+        let authenticated = entry.authenticated.clone();
+        self.tokens.hits.insert(key, Arc::new(entry));
+        Ok(authenticated)
+    }
+
+    /// A cached value: current epoch → answer at once; else re-check the row (no argon2).
+    async fn api_token_hit(
+        &self,
+        key: [u8; 32],
+        hit: &CachedToken,
+        requested: Option<&str>,
+        now_ms: i64,
+    ) -> Result<Authenticated, AuthnError> {
+        let refuse =
+            |r: &str| AuthnError::unauthorized(format!("api token `{}`: {r}", hit.token_id));
+        if requested.is_some_and(|r| r != hit.account.as_str()) {
+            return Err(refuse("account differs from Harness-Account"));
+        }
+        if let Err(why) = live_at(hit.valid_to, hit.grace_until, now_ms) {
+            self.tokens.hits.invalidate(&key);
+            return Err(refuse(why));
+        }
+        let epoch = self.watch.credentials(hit.account.as_str());
+        if epoch == hit.epoch {
+            self.count(true);
+            return Ok(hit.authenticated.clone());
+        }
+        self.count(false);
+        let id = hit.token_id.to_string();
+        let found = self
+            .blocking_db(move |c| lookup::load_token(c, &id))
+            .await?;
+        let checked = match found {
+            None => Err(refuse("revoked (row deleted)")),
+            Some((row, _)) if row.secret_hash != hit.secret_hash => {
+                Err(refuse("row no longer holds the verified hash"))
+            }
+            Some((row, owner)) => entry_for(row, owner, epoch, now_ms),
+        };
+        match checked {
+            Ok(entry) => {
+                let authenticated = entry.authenticated.clone();
+                self.tokens.hits.insert(key, Arc::new(entry));
+                Ok(authenticated)
+            }
+            Err(e) => {
+                self.tokens.hits.invalidate(&key);
+                Err(e)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expiry_and_grace() {
+        let cases = [
+            (None, None, 5, true),
+            (Some(10), None, 9, true),
+            (Some(10), None, 10, false),
+            (None, Some(10), 9, true),
+            (None, Some(10), 10, false),
+            (Some(100), Some(10), 50, false),
+        ];
+        for (valid_to, grace, now, ok) in cases {
+            assert_eq!(
+                live_at(valid_to, grace, now).is_ok(),
+                ok,
+                "{valid_to:?} {grace:?} {now}"
+            );
+        }
+    }
+}

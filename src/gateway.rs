@@ -1,0 +1,517 @@
+//! L3 (rank 6) the gateway: actix's default service for every path that is not scopegate's
+//! own. Small ordered stages (DESIGN §5, oathkeeper's pipeline): normalize the path →
+//! match exactly one rule → authenticate → authorize → rewrite headers → forward → log.
+//! A failing stage ends the request with the JSON error of §4.5; nothing unmatched,
+//! unauthenticated or denied is ever forwarded.
+//!
+//! May import everything below it (policy, config, storage, authn, authz, web). Must
+//! never import admin or app. The hot path of a repeat caller touches no database and
+//! runs no argon2: credential cache → cached grants → precompiled route → pure decision.
+
+pub mod audit;
+pub mod headers;
+pub mod proxy;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use self::audit::DenyAudit;
+use self::proxy::{forward, Clients, Outgoing, Upstream};
+use crate::authn::credential::{extract, requested_account};
+use crate::authn::{Authenticated, Authenticator, AuthnError};
+use crate::authz::{Authz, AuthzError};
+use crate::config::{Access, AttributeSource, Found, Route, RouteTable};
+use crate::policy::engine::{allowed_ids, check, explain, AllowedIds, Request, Resource};
+use crate::policy::permission::catalogue;
+use crate::policy::resource_group::Attributes;
+use crate::policy::route::{normalize_path, Params};
+use crate::policy::{Identifier, Scope};
+use crate::storage::audit::NewAuditEvent;
+use crate::storage::columns::scope_cols;
+use crate::web::client::TrustedProxies;
+use crate::web::metrics::{Metrics, Outcome};
+use crate::web::{current_request_id, ApiError, ErrorCode};
+
+/// Everything the gateway needs, shared by all workers.
+pub struct Gateway {
+    pub routes: Arc<RouteTable>,
+    pub authn: Arc<Authenticator>,
+    pub authz: Arc<Authz>,
+    pub upstreams: HashMap<String, Upstream>,
+    pub trusted: TrustedProxies,
+    pub metrics: Arc<Metrics>,
+    pub audit: Arc<DenyAudit>,
+    pub max_header_bytes: usize,
+    pub tls: bool,
+}
+
+/// What the access log line says about one request.
+#[derive(Default)]
+struct Trace {
+    route: Option<usize>,
+    principal: Option<String>,
+    upstream_status: Option<u16>,
+}
+
+type Stage<T> = Result<T, (ApiError, Outcome)>;
+
+fn fail(error: ApiError, outcome: Outcome) -> (ApiError, Outcome) {
+    (error, outcome)
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+/// The default service: one request through all stages, then metrics and the log line.
+pub async fn handle(
+    req: HttpRequest,
+    payload: web::Payload,
+    gw: web::Data<Gateway>,
+    clients: web::Data<Clients>,
+) -> HttpResponse {
+    let started = Instant::now();
+    let mut trace = Trace::default();
+    let (response, outcome) =
+        match pipeline(&req, payload, &gw, &clients, &mut trace, started).await {
+            Ok(done) => done,
+            Err((error, outcome)) => (error.response(), outcome),
+        };
+    gw.metrics.route(trace.route).inc(outcome);
+    tracing::info!(
+        target: "scopegate::access",
+        request_id = %current_request_id(),
+        method = %req.method(),
+        path = %req.path(),
+        route = trace.route.and_then(|i| gw.routes.routes().get(i)).map(|r| r.label.as_str()).unwrap_or("-"),
+        principal = trace.principal.as_deref().unwrap_or("-"),
+        outcome = outcome.as_str(),
+        status = response.status().as_u16(),
+        upstream_status = trace.upstream_status.unwrap_or(0),
+        latency_us = started.elapsed().as_micros() as u64,
+    );
+    response
+}
+
+fn header_bytes(req: &HttpRequest) -> usize {
+    req.headers()
+        .iter()
+        .map(|(n, v)| n.as_str().len() + v.len() + 4)
+        .sum()
+}
+
+async fn pipeline(
+    req: &HttpRequest,
+    payload: web::Payload,
+    gw: &Gateway,
+    clients: &Clients,
+    trace: &mut Trace,
+    started: Instant,
+) -> Stage<(HttpResponse, Outcome)> {
+    if header_bytes(req) > gw.max_header_bytes {
+        return Err(fail(
+            ApiError::new(
+                ErrorCode::RequestHeaderFieldsTooLarge,
+                "request headers are too large",
+            ),
+            Outcome::BadRequest,
+        ));
+    }
+    let path = normalize_path(req.uri().path()).map_err(|e| {
+        fail(
+            ApiError::invalid(format!("unsafe path: {e}")),
+            Outcome::BadRequest,
+        )
+    })?;
+    let method = req.method().as_str();
+    let (route, params) = match gw.routes.find(method, &path) {
+        Found::Route { route, params } => (route, params),
+        Found::MethodNotListed | Found::NotFound => {
+            return Err(fail(
+                ApiError::not_found(format!("no route for {method} {path}")),
+                Outcome::NotFound,
+            ));
+        }
+    };
+    trace.route = Some(route.index);
+    let pairs: Vec<(&str, &[u8])> = req
+        .headers()
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_bytes()))
+        .collect();
+    let credential = extract(&pairs).map_err(|e| authn_failure(e, trace))?;
+    let account = requested_account(&pairs).map_err(|e| authn_failure(e, trace))?;
+    let caller = match (&route.access, credential) {
+        (Access::Public, _) => None,
+        (_, None) => return Err(fail(ApiError::unauthorized(), Outcome::Unauthenticated)),
+        (_, Some(c)) => {
+            let now = now_ms();
+            let who = gw
+                .authn
+                .authenticate(&c, account.as_deref(), now)
+                .await
+                .map_err(|e| authn_failure(e, trace))?;
+            if gw.authz.is_stale(now) {
+                return Err(fail(
+                    ApiError::unavailable("policy store unavailable"),
+                    Outcome::Unavailable,
+                ));
+            }
+            trace.principal = Some(who.principal.to_string());
+            Some(who)
+        }
+    };
+    let mut allowed_header = None;
+    if let (Access::Permission { .. }, Some(who)) = (&route.access, &caller) {
+        allowed_header = authorize(gw, route, &params, who).await?;
+    }
+    let decided = started.elapsed();
+    gw.metrics.decision_seconds.observe(decided.as_secs_f64());
+    let upstream = gw.upstreams.get(&route.upstream).ok_or_else(|| {
+        fail(
+            ApiError::internal("route names a missing upstream"),
+            Outcome::UpstreamError,
+        )
+    })?;
+    let client = clients.0.get(&route.upstream).ok_or_else(|| {
+        fail(
+            ApiError::internal("no client for upstream"),
+            Outcome::UpstreamError,
+        )
+    })?;
+    let out = outgoing(req, gw, route, &path, caller.as_ref(), allowed_header);
+    let (response, status) = forward(client, upstream, out, payload)
+        .await
+        .map_err(|e| fail(e, Outcome::UpstreamError))?;
+    trace.upstream_status = Some(status.as_u16());
+    let outcome = if caller.is_some() {
+        Outcome::Allowed
+    } else {
+        Outcome::Public
+    };
+    Ok((response, outcome))
+}
+
+fn authn_failure(error: AuthnError, trace: &Trace) -> (ApiError, Outcome) {
+    match error {
+        AuthnError::TwoCredentials => fail(
+            ApiError::invalid("send exactly one credential: x-api-key or Authorization"),
+            Outcome::BadRequest,
+        ),
+        AuthnError::DuplicateAccountHeader => fail(
+            ApiError::invalid("Harness-Account must appear at most once"),
+            Outcome::BadRequest,
+        ),
+        AuthnError::Unavailable(cause) => {
+            tracing::warn!(error = %cause, "authentication store unavailable");
+            fail(
+                ApiError::unavailable("authentication store unavailable"),
+                Outcome::Unavailable,
+            )
+        }
+        AuthnError::InvalidInput(msg) => fail(ApiError::invalid(msg), Outcome::BadRequest),
+        other => {
+            tracing::info!(reason = %other.reason(), route = ?trace.route, "authentication failed");
+            fail(ApiError::unauthorized(), Outcome::Unauthenticated)
+        }
+    }
+}
+
+/// The scope named by the path: the caller's account plus `{org}` and `{project}`.
+fn route_scope(account: &Identifier, params: &Params<'_>) -> Result<Scope, ApiError> {
+    let part = |name: &str| {
+        params
+            .get(name)
+            .map(|v| Identifier::new(v).map_err(|e| ApiError::invalid(e.to_string())))
+            .transpose()
+    };
+    let (org, project) = (part("org")?, part("project")?);
+    Ok(match (org, project) {
+        (Some(o), Some(p)) => Scope::project(account.clone(), o, p),
+        (Some(o), None) => Scope::org(account.clone(), o),
+        _ => Scope::account(account.clone()),
+    })
+}
+
+/// Decides a permission route; returns the `X-Scopegate-Allowed-Ids` value for lists.
+async fn authorize(
+    gw: &Gateway,
+    route: &Route,
+    params: &Params<'_>,
+    who: &Authenticated,
+) -> Stage<Option<String>> {
+    let Access::Permission {
+        permission,
+        resource_type,
+        resource_param,
+        list,
+    } = &route.access
+    else {
+        return Ok(None);
+    };
+    let scope =
+        route_scope(who.principal.account(), params).map_err(|e| fail(e, Outcome::BadRequest))?;
+    let cached = gw.authz.policy(&who.principal).await.map_err(|e| match e {
+        AuthzError::UnknownPrincipal(_) => fail(ApiError::unauthorized(), Outcome::Unauthenticated),
+        AuthzError::Unavailable(_) => fail(
+            ApiError::unavailable("policy store unavailable"),
+            Outcome::Unavailable,
+        ),
+    })?;
+    if cached.disabled {
+        return Err(fail(ApiError::unauthorized(), Outcome::Unauthenticated));
+    }
+    let policy = &cached.policy;
+    let restriction = who.restriction.as_ref();
+    let needs_registry = policy.grants.iter().any(|g| {
+        g.group
+            .resource_filters
+            .iter()
+            .any(|f| &f.resource_type == resource_type && f.attribute.is_some())
+    });
+    let unavailable = |_| {
+        fail(
+            ApiError::unavailable("policy store unavailable"),
+            Outcome::Unavailable,
+        )
+    };
+    if *list {
+        let listing = if needs_registry {
+            Some(
+                gw.authz
+                    .listing(&scope, resource_type)
+                    .await
+                    .map_err(unavailable)?,
+            )
+        } else {
+            None
+        };
+        let registry = listing.as_deref().map(Vec::as_slice).unwrap_or(&[]);
+        return match allowed_ids(
+            policy,
+            *permission,
+            &scope,
+            resource_type,
+            restriction,
+            registry,
+        ) {
+            AllowedIds::Denied => Err(deny(
+                gw,
+                route,
+                who,
+                &scope,
+                resource_type,
+                None,
+                &Attributes::new(),
+                policy,
+            )),
+            ids => Ok(ids.header_value()),
+        };
+    }
+    let identifier = resource_param.as_deref().and_then(|p| params.get(p));
+    let mut attributes = Attributes::new();
+    if let (true, Some(id)) = (needs_registry, identifier) {
+        attributes = (*gw
+            .authz
+            .attributes(&scope, resource_type, id)
+            .await
+            .map_err(unavailable)?)
+        .clone();
+    }
+    for (name, source) in &route.attributes {
+        let value = match source {
+            AttributeSource::Param(p) => params.get(p).unwrap_or_default().to_owned(),
+            AttributeSource::Literal(v) => v.clone(),
+        };
+        attributes.insert(name.clone(), value);
+    }
+    let request = Request {
+        permission: *permission,
+        resource: Resource {
+            scope: &scope,
+            resource_type,
+            identifier,
+            attributes: &attributes,
+        },
+        restriction,
+    };
+    if check(policy, &request).is_allowed() {
+        Ok(None)
+    } else {
+        Err(deny(
+            gw,
+            route,
+            who,
+            &scope,
+            resource_type,
+            identifier,
+            &attributes,
+            policy,
+        ))
+    }
+}
+
+/// Builds the 403, queues the audit entry (off the request path) and logs the reason.
+#[allow(clippy::too_many_arguments)]
+fn deny(
+    gw: &Gateway,
+    route: &Route,
+    who: &Authenticated,
+    scope: &Scope,
+    resource_type: &str,
+    identifier: Option<&str>,
+    attributes: &Attributes,
+    policy: &crate::policy::engine::PrincipalPolicy,
+) -> (ApiError, Outcome) {
+    let Access::Permission { permission, .. } = &route.access else {
+        return fail(ApiError::unauthorized(), Outcome::Denied);
+    };
+    let perm = &catalogue().permission(*permission).identifier;
+    let request = Request {
+        permission: *permission,
+        resource: Resource {
+            scope,
+            resource_type,
+            identifier,
+            attributes,
+        },
+        restriction: who.restriction.as_ref(),
+    };
+    let why = explain(policy, &request);
+    let resource = match identifier {
+        Some(id) => format!("{resource_type}/{id} in {scope}"),
+        None => format!("{resource_type} in {scope}"),
+    };
+    let (account, org, project) = scope_cols(scope);
+    gw.audit.push(NewAuditEvent {
+        at: now_ms(),
+        account,
+        org,
+        project,
+        principal_type: who.principal.principal_type.as_str().to_owned(),
+        principal_identifier: who.principal.identifier.to_string(),
+        action: "gateway.request".into(),
+        resource_type: resource_type.to_owned(),
+        resource_identifier: identifier.unwrap_or_default().to_owned(),
+        outcome: "denied".into(),
+        reason: why.reason.clone(),
+        request_id: current_request_id(),
+        before: None,
+        after: serde_json::to_string(&serde_json::json!({"route": route.label, "permission": perm, "near_misses": why.near_misses})).ok(),
+    });
+    tracing::info!(principal = %who.principal, permission = %perm, resource = %resource, reason = %why.reason, "access denied");
+    let message = format!(
+        "`{}` lacks permission `{perm}` on {resource}",
+        who.principal
+    );
+    fail(
+        ApiError::denied(message, Some(perm.clone()), Some(resource)),
+        Outcome::Denied,
+    )
+}
+
+fn value(text: &str) -> Option<HeaderValue> {
+    HeaderValue::from_str(text).ok()
+}
+
+/// The request the backend receives: the client's safe headers plus identity and
+/// forwarding headers set by the gateway.
+fn outgoing<'a>(
+    req: &'a HttpRequest,
+    gw: &Gateway,
+    route: &Route,
+    path: &'a str,
+    caller: Option<&Authenticated>,
+    allowed: Option<String>,
+) -> Outgoing<'a> {
+    let mut headers = headers::request_headers_to_forward(req.headers(), route.pass_authorization);
+    let mut set = |name: &'static str, v: Option<HeaderValue>| {
+        if let Some(v) = v {
+            headers.push((HeaderName::from_static(name), v));
+        }
+    };
+    set("x-scopegate-request-id", value(&current_request_id()));
+    if let Some(who) = caller {
+        set("x-scopegate-principal", value(&who.principal.to_string()));
+        set(
+            "x-scopegate-account",
+            value(who.principal.account().as_str()),
+        );
+    }
+    if let Some(ids) = allowed {
+        set("x-scopegate-allowed-ids", value(&ids));
+    }
+    let peer: IpAddr = req
+        .peer_addr()
+        .map(|a| a.ip())
+        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    let trusted_peer = gw.trusted.trusts(peer);
+    let client_xff = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
+    let client_ip = gw.trusted.client_ip(peer, client_xff);
+    let xff = match (trusted_peer, client_xff) {
+        (true, Some(chain)) => format!("{chain}, {peer}"),
+        _ => peer.to_string(),
+    };
+    let proto = match (
+        trusted_peer,
+        req.headers()
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok()),
+    ) {
+        (true, Some(p)) => p.to_owned(),
+        _ => if gw.tls { "https" } else { "http" }.to_owned(),
+    };
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    set("x-forwarded-for", value(&xff));
+    set("x-forwarded-proto", value(&proto));
+    if !host.is_empty() {
+        set("x-forwarded-host", value(&host));
+    }
+    set("x-real-ip", value(&client_ip.to_string()));
+    let fwd_for = if client_ip.is_ipv6() {
+        format!("\"[{client_ip}]\"")
+    } else {
+        client_ip.to_string()
+    };
+    set(
+        "forwarded",
+        value(&format!(
+            "for={fwd_for};proto={proto}{}",
+            if host.is_empty() {
+                String::new()
+            } else {
+                format!(";host=\"{host}\"")
+            }
+        )),
+    );
+    let content_length = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let chunked = req.headers().contains_key(header::TRANSFER_ENCODING);
+    Outgoing {
+        method: req.method().clone(),
+        path,
+        query: req.query_string(),
+        headers,
+        content_length,
+        has_body: chunked || content_length.is_some_and(|l| l > 0),
+    }
+}

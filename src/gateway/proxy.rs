@@ -1,0 +1,164 @@
+//! Forwarding to an upstream with a pooled keep-alive client (one `awc::Client` per
+//! upstream per worker): method, authorized path, query, streamed bodies both ways,
+//! timeouts, and the 502/504 answers of DESIGN §4.5.
+//!
+//! The client follows no redirects and adds no default headers. The overall timeout
+//! covers the wait for the response head; an accepted response body is streamed as it
+//! comes.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use actix_web::body::{BodyStream, SizedStream};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{web, HttpResponse};
+use awc::error::{ConnectError, SendRequestError};
+
+use super::headers::response_headers_to_return;
+use crate::config::{Config, UpstreamConfig};
+use crate::web::metrics::{Metrics, UpstreamMetrics};
+use crate::web::{ApiError, ErrorCode};
+
+/// One upstream's settings, shared by all workers.
+pub struct Upstream {
+    pub name: String,
+    /// Scheme, authority and optional base path, without a trailing slash.
+    pub base: String,
+    pub connect_timeout: Duration,
+    pub timeout: Duration,
+    pub metrics: UpstreamMetrics,
+}
+
+impl Upstream {
+    /// Every configured upstream with its effective timeouts.
+    pub fn from_config(config: &Config, metrics: &Metrics) -> HashMap<String, Upstream> {
+        config
+            .upstreams
+            .iter()
+            .map(|(name, up)| {
+                let (connect, total) = match up {
+                    UpstreamConfig::Url(_) => (None, None),
+                    UpstreamConfig::Table(t) => (t.connect_timeout_ms, t.timeout_ms),
+                };
+                let upstream = Upstream {
+                    name: name.clone(),
+                    base: up.url().trim_end_matches('/').to_owned(),
+                    connect_timeout: Duration::from_millis(
+                        connect.unwrap_or(config.gateway.connect_timeout_ms),
+                    ),
+                    timeout: Duration::from_millis(total.unwrap_or(config.gateway.timeout_ms)),
+                    metrics: metrics.upstream(name),
+                };
+                (name.clone(), upstream)
+            })
+            .collect()
+    }
+
+    /// A pooled client for this upstream (built once per worker).
+    pub fn client(&self) -> awc::Client {
+        awc::Client::builder()
+            .disable_redirects()
+            .no_default_headers()
+            .connector(awc::Connector::new().timeout(self.connect_timeout).limit(0))
+            .timeout(Duration::from_secs(24 * 3600))
+            .finish()
+    }
+}
+
+/// Per-worker clients, one per upstream.
+pub struct Clients(pub HashMap<String, awc::Client>);
+
+/// What the proxy sends.
+pub struct Outgoing<'a> {
+    pub method: Method,
+    pub path: &'a str,
+    pub query: &'a str,
+    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub content_length: Option<u64>,
+    pub has_body: bool,
+}
+
+/// Sends the request and streams the answer back; upstream failures become JSON errors.
+pub async fn forward(
+    client: &awc::Client,
+    upstream: &Upstream,
+    out: Outgoing<'_>,
+    payload: web::Payload,
+) -> Result<(HttpResponse, StatusCode), ApiError> {
+    let mut url = String::with_capacity(upstream.base.len() + out.path.len() + out.query.len() + 1);
+    url.push_str(&upstream.base);
+    url.push_str(out.path);
+    if !out.query.is_empty() {
+        url.push('?');
+        url.push_str(out.query);
+    }
+    let mut request = client.request(out.method, url);
+    for (name, value) in out.headers {
+        request = request.append_header((name, value));
+    }
+    let started = Instant::now();
+    let sending = async {
+        match (out.has_body, out.content_length) {
+            (_, Some(len)) if len > 0 => request.send_body(SizedStream::new(len, payload)).await,
+            (true, None) => request.send_body(BodyStream::new(payload)).await,
+            _ => request.send().await,
+        }
+    };
+    let response = match tokio::time::timeout(upstream.timeout, sending).await {
+        Err(_) => return Err(timeout_error(upstream)),
+        Ok(Err(e)) => return Err(send_error(upstream, e)),
+        Ok(Ok(r)) => r,
+    };
+    upstream
+        .metrics
+        .latency
+        .observe(started.elapsed().as_secs_f64());
+    let status = response.status();
+    let mut builder = HttpResponse::build(status);
+    for (name, value) in response_headers_to_return(response.headers()) {
+        builder.append_header((name, value));
+    }
+    let length = response
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let body_allowed = !(status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED);
+    let answer = match (body_allowed, length) {
+        (false, _) => builder.finish(),
+        (true, Some(len)) => builder.body(SizedStream::new(len, response)),
+        (true, None) => builder.body(BodyStream::new(response)),
+    };
+    Ok((answer, status))
+}
+
+fn timeout_error(upstream: &Upstream) -> ApiError {
+    upstream.metrics.timeout.inc();
+    ApiError::new(
+        ErrorCode::UpstreamTimeout,
+        format!(
+            "upstream `{}` did not answer within {} ms",
+            upstream.name,
+            upstream.timeout.as_millis()
+        ),
+    )
+}
+
+fn send_error(upstream: &Upstream, error: SendRequestError) -> ApiError {
+    match error {
+        SendRequestError::Timeout | SendRequestError::Connect(ConnectError::Timeout) => {
+            timeout_error(upstream)
+        }
+        other => {
+            upstream.metrics.refused.inc();
+            tracing::warn!(upstream = %upstream.name, error = %other, "upstream unavailable");
+            ApiError::new(
+                ErrorCode::UpstreamUnavailable,
+                format!("upstream `{}` is unavailable", upstream.name),
+            )
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! L3 (rank 5) HTTP plumbing shared by the gateway and the admin API: the one JSON error
+//! shape (DESIGN §4.5), request ids, client addresses behind trusted proxies, and the
+//! Prometheus metrics registry.
+//!
+//! May import policy, config, storage, authn, authz and actix. Must never import the
+//! gateway, admin or app layers.
+
+pub mod client;
+pub mod error;
+pub mod metrics;
+pub mod request_id;
+
+pub use error::{ApiError, ErrorCode};
+pub use request_id::{current_request_id, RequestId};
