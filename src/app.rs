@@ -16,6 +16,7 @@ use actix_web::{web, App, HttpServer};
 use thiserror::Error;
 
 use self::middleware::{Cors, EdgeSettings};
+use crate::admin::AdminState;
 use crate::authn::epochs::EpochWatch;
 use crate::authn::{Authenticator, AuthnSettings};
 use crate::authz::Authz;
@@ -42,6 +43,7 @@ pub struct State {
     pub config: Config,
     pub db: Db,
     pub gateway: Arc<Gateway>,
+    pub admin: web::Data<AdminState>,
 }
 
 /// Reads the HS256 secret from the variable `auth.jwt_hs256_secret_env` names.
@@ -130,10 +132,18 @@ pub async fn build_state(
         max_header_bytes: config.server.max_header_bytes,
         tls: config.server.tls_cert_file.is_some(),
     });
+    let admin = web::Data::new(AdminState {
+        config: config.clone(),
+        db: db.clone(),
+        authn: gateway.authn.clone(),
+        authz: gateway.authz.clone(),
+        routes: gateway.routes.clone(),
+    });
     Ok(web::Data::new(State {
         config,
         db,
         gateway,
+        admin,
     }))
 }
 
@@ -178,6 +188,7 @@ fn main_app(
     };
     let mut app = App::new()
         .app_data(state.clone())
+        .app_data(state.admin.clone())
         .app_data(gw)
         .app_data(web::Data::new(Clients(clients)))
         .wrap_fn(move |req, srv| {
@@ -202,7 +213,8 @@ fn main_app(
             .route("/readyz", web::get().to(ops::readyz))
             .route("/metrics", web::get().to(ops::metrics));
     }
-    app.default_service(web::to(crate::gateway::handle))
+    app.configure(crate::admin::configure)
+        .default_service(web::to(crate::gateway::handle))
 }
 
 fn ops_app(

@@ -7,6 +7,7 @@
 //! - L3 `gateway`, `admin`: the proxy path and the admin API.
 //! - L4 `app` and the binary: wiring, server, CLI.
 
+pub mod admin;
 pub mod app;
 pub mod authn;
 pub mod authz;

@@ -224,3 +224,57 @@ impl Project {
         Ok(diesel::delete(projects::table.find((account, org, identifier))).execute(conn)?)
     }
 }
+
+/// Deletes everything defined inside an organization or project scope (the scope and
+/// below): projects, roles, groups, assignments, user groups, service accounts, their
+/// tokens and registered resources. Returns the number of rows removed.
+pub fn delete_scope_contents(
+    conn: &mut DbConnection,
+    scope: &crate::policy::Scope,
+) -> StorageResult<usize> {
+    use super::schema::{
+        api_tokens, resource_groups, resources, role_assignments, role_permissions, roles,
+        service_accounts, user_group_members, user_groups,
+    };
+    let account = scope.account.as_str();
+    let Some(org) = scope.org.as_ref().map(|o| o.as_str()) else {
+        return Err(StorageError::Conflict(
+            "an account's contents are not deleted this way".into(),
+        ));
+    };
+    let project = scope.project.as_ref().map(|p| p.as_str());
+    let mut n = 0;
+    macro_rules! wipe {
+        ($table:ident, $acc:ident, $org:ident, $proj:ident) => {{
+            let q = $table::table
+                .filter($table::$acc.eq(account))
+                .filter($table::$org.eq(org));
+            n += match project {
+                Some(p) => diesel::delete(q.filter($table::$proj.eq(p))).execute(conn)?,
+                None => diesel::delete(q).execute(conn)?,
+            };
+        }};
+    }
+    wipe!(role_assignments, account, org, project);
+    wipe!(role_permissions, account, org, project);
+    wipe!(roles, account, org, project);
+    wipe!(resource_groups, account, org, project);
+    wipe!(user_group_members, account, org, project);
+    wipe!(user_groups, account, org, project);
+    wipe!(api_tokens, account, owner_org, owner_project);
+    wipe!(service_accounts, account, org, project);
+    wipe!(resources, account, org, project);
+    match project {
+        Some(p) => n += diesel::delete(projects::table.find((account, org, p))).execute(conn)?,
+        None => {
+            n += diesel::delete(
+                projects::table
+                    .filter(projects::account.eq(account))
+                    .filter(projects::org.eq(org)),
+            )
+            .execute(conn)?;
+            n += diesel::delete(organizations::table.find((account, org))).execute(conn)?;
+        }
+    }
+    Ok(n)
+}

@@ -1,0 +1,75 @@
+//! L3 (rank 6) the admin API (Harness v1 compatible, DESIGN §4.4): handlers, DTOs (the only
+//! types with `ToSchema`), the OpenAPI document and Swagger UI.
+//!
+//! May import everything below it; never gateway internals beyond `now_ms`, never app.
+//! Every handler authenticates through [`context::Caller`], checks its permission before
+//! touching storage, and writes through [`audit::write`] (change + audit row + epoch bump
+//! in one transaction).
+
+pub mod audit;
+pub mod body;
+pub mod context;
+pub mod error;
+pub mod list;
+pub mod openapi;
+pub mod orgs;
+pub mod scope;
+
+use std::sync::Arc;
+
+use actix_web::{web, HttpResponse, Resource};
+
+use crate::authn::Authenticator;
+use crate::authz::Authz;
+use crate::config::{Config, RouteTable};
+use crate::storage::Db;
+use crate::web::{ApiError, ErrorCode};
+
+/// What admin handlers share (registered by the app as `web::Data<AdminState>`).
+pub struct AdminState {
+    pub config: Config,
+    pub db: Db,
+    pub authn: Arc<Authenticator>,
+    pub authz: Arc<Authz>,
+    pub routes: Arc<RouteTable>,
+}
+
+async fn method_not_allowed() -> HttpResponse {
+    ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        "method not allowed on this path",
+    )
+    .response()
+}
+
+/// A resource for several patterns (see [`scoped`]) answering JSON 405 for methods it
+/// does not route.
+pub fn resources(patterns: Vec<String>) -> Resource {
+    web::resource(patterns).default_service(web::to(method_not_allowed))
+}
+
+/// A resource for one path answering JSON 405 for methods it does not route.
+pub fn resource(path: &str) -> Resource {
+    web::resource(path).default_service(web::to(method_not_allowed))
+}
+
+/// The three scoped forms of an admin path: `/v1/x`, `/v1/orgs/{org}/x`,
+/// `/v1/orgs/{org}/projects/{project}/x`.
+pub fn scoped(tail: &str) -> Vec<String> {
+    vec![
+        format!("/v1/{tail}"),
+        format!("/v1/orgs/{{org}}/{tail}"),
+        format!("/v1/orgs/{{org}}/projects/{{project}}/{tail}"),
+    ]
+}
+
+/// Registers every admin endpoint, the OpenAPI document and Swagger UI.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    orgs::configure(cfg);
+    openapi::configure(cfg);
+}
+
+/// OpenAPI parts of the handler modules besides organizations (merged by `openapi`).
+pub fn openapi_parts() -> Vec<utoipa::openapi::OpenApi> {
+    Vec::new()
+}
