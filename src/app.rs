@@ -235,8 +235,28 @@ fn ops_app(
         .route("/metrics", web::get().to(ops::metrics))
 }
 
-/// Runs the server(s) until SIGINT/SIGTERM; background tasks run on the same runtime.
-pub async fn run(state: web::Data<State>) -> Result<(), AppError> {
+/// Bound servers, not yet awaited: addresses are known (port 0 picks a free one).
+pub struct Running {
+    pub addrs: Vec<std::net::SocketAddr>,
+    pub ops_addrs: Vec<std::net::SocketAddr>,
+    pub handle: actix_web::dev::ServerHandle,
+    servers: Vec<actix_web::dev::Server>,
+}
+
+impl Running {
+    /// Serves until SIGINT/SIGTERM (or `handle.stop`).
+    pub async fn wait(self) -> Result<(), AppError> {
+        let results = futures_util::future::join_all(self.servers).await;
+        results
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()
+            .map(|_| ())
+            .map_err(|e| AppError::Startup(e.to_string()))
+    }
+}
+
+/// Binds the listener(s) and starts the background tasks.
+pub fn start(state: web::Data<State>) -> Result<Running, AppError> {
     let config = state.config.clone();
     spawn_background(&state);
     let with_ops = config.server.ops_listen.is_none();
@@ -256,22 +276,33 @@ pub async fn run(state: web::Data<State>) -> Result<(), AppError> {
         _ => server.bind(&listen),
     }
     .map_err(|e| AppError::Startup(format!("server.listen `{listen}`: {e}")))?;
-    tracing::info!(listen = %listen, routes = state.gateway.routes.routes().len(), "scopegate listening");
+    let addrs = server.addrs();
+    tracing::info!(listen = ?addrs, routes = state.gateway.routes.routes().len(), "scopegate listening");
     let main = server.run();
-    match &config.server.ops_listen {
-        Some(ops) => {
-            let s = state.clone();
-            let ops_server = HttpServer::new(move || ops_app(s.clone()))
-                .workers(1)
-                .bind(ops)
-                .map_err(|e| AppError::Startup(format!("server.ops_listen `{ops}`: {e}")))?
-                .run();
-            tracing::info!(ops_listen = %ops, "operational endpoints listening");
-            let (a, b) = futures_util::future::join(main, ops_server).await;
-            a.and(b).map_err(|e| AppError::Startup(e.to_string()))
-        }
-        None => main.await.map_err(|e| AppError::Startup(e.to_string())),
+    let handle = main.handle();
+    let mut servers = vec![main];
+    let mut ops_addrs = Vec::new();
+    if let Some(ops) = &config.server.ops_listen {
+        let s = state.clone();
+        let ops_server = HttpServer::new(move || ops_app(s.clone()))
+            .workers(1)
+            .bind(ops)
+            .map_err(|e| AppError::Startup(format!("server.ops_listen `{ops}`: {e}")))?;
+        ops_addrs = ops_server.addrs();
+        tracing::info!(ops_listen = ?ops_addrs, "operational endpoints listening");
+        servers.push(ops_server.run());
     }
+    Ok(Running {
+        addrs,
+        ops_addrs,
+        handle,
+        servers,
+    })
+}
+
+/// Runs the server(s) until SIGINT/SIGTERM; background tasks run on the same runtime.
+pub async fn run(state: web::Data<State>) -> Result<(), AppError> {
+    start(state)?.wait().await
 }
 
 /// Logs to stdout through a non-blocking writer (`text` or `json`); keep the guard alive.

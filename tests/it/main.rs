@@ -1,8 +1,10 @@
 //! The one integration test binary: real SQLite files, PostgreSQL when
 //! `SCOPEGATE_TEST_DATABASE_URL` is set, the real `scopegate` binary.
 
+mod admin_orgs;
 mod cli;
 mod docs;
+mod harness;
 mod layers;
 mod storage;
 mod support;
