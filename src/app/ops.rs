@@ -33,7 +33,7 @@ pub async fn metrics(state: web::Data<State>) -> HttpResponse {
         (
             "scopegate_argon2_verifications_total",
             "argon2id verifications (token secrets and passwords)",
-            crate::authn::argon2_verifications(),
+            state.gateway.authn.argon2_runs(),
         ),
         (
             "scopegate_credential_cache_hits_total",

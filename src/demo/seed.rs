@@ -34,8 +34,11 @@ pub struct Example {
     pub expect: u16,
 }
 
-/// Where each role is assigned, and its allowed and denied example.
-const PLAN: &[(&str, &str, &str, (&str, &str), (&str, &str))] = &[
+/// A request in the demo plan: method and path.
+type Call = (&'static str, &'static str);
+
+/// Where each role is assigned (role, scope, group), and its allowed and denied example.
+const PLAN: &[(&str, &str, &str, Call, Call)] = &[
     (
         "_account_admin",
         "demo",

@@ -58,15 +58,24 @@ impl User {
         email: &str,
     ) -> StorageResult<Option<User>> {
         Ok(users::table
-            .filter(users::account.eq(account).and(users::email.eq(email)))
+            .filter(
+                users::account
+                    .eq(account)
+                    .and(users::email.eq(email.to_lowercase())),
+            )
             .select(User::as_select())
             .first(conn)
             .optional()?)
     }
 
+    /// Inserts the user; the email is stored lower-cased (lookups are case-insensitive).
     pub fn insert(&self, conn: &mut DbConnection) -> StorageResult<()> {
+        let row = User {
+            email: self.email.to_lowercase(),
+            ..self.clone()
+        };
         diesel::insert_into(users::table)
-            .values(self)
+            .values(&row)
             .execute(conn)
             .map_err(|e| {
                 StorageError::conflict_on_duplicate(e, || {
@@ -80,8 +89,12 @@ impl User {
     }
 
     pub fn update(&self, conn: &mut DbConnection) -> StorageResult<()> {
+        let row = User {
+            email: self.email.to_lowercase(),
+            ..self.clone()
+        };
         diesel::update(users::table.find((&self.account, &self.identifier)))
-            .set(self)
+            .set(&row)
             .execute(conn)
             .map_err(|e| {
                 StorageError::conflict_on_duplicate(e, || {

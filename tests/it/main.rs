@@ -4,7 +4,9 @@
 mod admin_orgs;
 mod cli;
 mod docs;
+mod gateway;
 mod harness;
 mod layers;
+mod raw;
 mod storage;
 mod support;
