@@ -21,7 +21,7 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use self::audit::DenyAudit;
-use self::proxy::{forward, Clients, Outgoing, Upstream};
+use self::proxy::{forward, prefetch, Clients, Outgoing, Upstream};
 use crate::authn::credential::{extract, requested_account};
 use crate::authn::{Authenticated, Authenticator, AuthnError};
 use crate::authz::{Authz, AuthzError};
@@ -188,7 +188,17 @@ async fn pipeline(
         )
     })?;
     let out = outgoing(req, gw, route, &path, caller.as_ref(), allowed_header);
-    let (response, status) = forward(client, upstream, out, payload)
+    let body = match prefetch(&out, payload).await {
+        Ok(body) => body,
+        Err(e) => {
+            let mut response = e.response();
+            response
+                .head_mut()
+                .set_connection_type(actix_web::http::ConnectionType::Close);
+            return Ok((response, Outcome::BadRequest));
+        }
+    };
+    let (response, status) = forward(client, upstream, out, body)
         .await
         .map_err(|e| fail(e, Outcome::UpstreamError))?;
     trace.upstream_status = Some(status.as_u16());

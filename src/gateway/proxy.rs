@@ -14,6 +14,8 @@ use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
 use actix_web::{web, HttpResponse};
 use awc::error::{ConnectError, SendRequestError};
+use bytes::Bytes;
+use futures_util::StreamExt;
 
 use super::headers::response_headers_to_return;
 use crate::config::{Config, UpstreamConfig};
@@ -79,12 +81,53 @@ pub struct Outgoing<'a> {
     pub has_body: bool,
 }
 
+/// Bodies up to this size are read completely before the upstream is contacted: a body
+/// that cannot be decoded (a malformed chunk) is refused with nothing forwarded, and small
+/// bodies go out in one write.
+pub const PREFETCH_BYTES: usize = 64 * 1024;
+
+/// The request body as it will be sent.
+pub enum RequestBody {
+    Empty,
+    /// Read completely.
+    Full(Bytes),
+    /// The first bytes, then the rest of the stream.
+    Stream {
+        prefix: Bytes,
+        rest: web::Payload,
+        length: Option<u64>,
+    },
+}
+
+/// Reads up to [`PREFETCH_BYTES`] of the body; a decoding error is the client's fault.
+pub async fn prefetch(
+    out: &Outgoing<'_>,
+    mut payload: web::Payload,
+) -> Result<RequestBody, ApiError> {
+    if !out.has_body {
+        return Ok(RequestBody::Empty);
+    }
+    let mut prefix = web::BytesMut::new();
+    while prefix.len() < PREFETCH_BYTES {
+        match payload.next().await {
+            Some(Ok(chunk)) => prefix.extend_from_slice(&chunk),
+            Some(Err(e)) => return Err(ApiError::invalid(format!("malformed request body: {e}"))),
+            None => return Ok(RequestBody::Full(prefix.freeze())),
+        }
+    }
+    Ok(RequestBody::Stream {
+        prefix: prefix.freeze(),
+        rest: payload,
+        length: out.content_length,
+    })
+}
+
 /// Sends the request and streams the answer back; upstream failures become JSON errors.
 pub async fn forward(
     client: &awc::Client,
     upstream: &Upstream,
     out: Outgoing<'_>,
-    payload: web::Payload,
+    body: RequestBody,
 ) -> Result<(HttpResponse, StatusCode), ApiError> {
     let mut url = String::with_capacity(upstream.base.len() + out.path.len() + out.query.len() + 1);
     url.push_str(&upstream.base);
@@ -99,10 +142,23 @@ pub async fn forward(
     }
     let started = Instant::now();
     let sending = async {
-        match (out.has_body, out.content_length) {
-            (_, Some(len)) if len > 0 => request.send_body(SizedStream::new(len, payload)).await,
-            (true, None) => request.send_body(BodyStream::new(payload)).await,
-            _ => request.send().await,
+        match body {
+            RequestBody::Empty => request.send().await,
+            RequestBody::Full(bytes) => request.send_body(bytes).await,
+            RequestBody::Stream {
+                prefix,
+                rest,
+                length,
+            } => {
+                let chained = futures_util::stream::once(async move {
+                    Ok::<_, actix_web::error::PayloadError>(prefix)
+                })
+                .chain(rest);
+                match length {
+                    Some(len) => request.send_body(SizedStream::new(len, chained)).await,
+                    None => request.send_body(BodyStream::new(chained)).await,
+                }
+            }
         }
     };
     let response = match tokio::time::timeout(upstream.timeout, sending).await {

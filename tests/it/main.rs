@@ -5,6 +5,7 @@ mod admin_orgs;
 mod cli;
 mod docs;
 mod gateway;
+mod gateway_edge;
 mod harness;
 mod layers;
 mod raw;
