@@ -129,7 +129,6 @@ pub async fn build_state(
         trusted: TrustedProxies::parse(&config.gateway.trusted_proxies),
         audit: Arc::new(DenyAudit::new(10_000, metrics.clone())),
         metrics,
-        max_header_bytes: config.server.max_header_bytes,
         tls: config.server.tls_cert_file.is_some(),
     });
     let admin = web::Data::new(AdminState {
@@ -180,12 +179,12 @@ fn main_app(
         .iter()
         .map(|(n, u)| (n.clone(), u.client()))
         .collect();
-    let edge = EdgeSettings {
+    let edge = Arc::new(EdgeSettings {
         cors: Cors {
             origins: state.config.gateway.cors_allowed_origins.clone(),
         },
         max_header_bytes: state.config.server.max_header_bytes,
-    };
+    });
     let mut app = App::new()
         .app_data(state.clone())
         .app_data(state.admin.clone())

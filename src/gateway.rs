@@ -35,7 +35,7 @@ use crate::storage::audit::NewAuditEvent;
 use crate::storage::columns::scope_cols;
 use crate::web::client::TrustedProxies;
 use crate::web::metrics::{Metrics, Outcome};
-use crate::web::{current_request_id, ApiError, ErrorCode};
+use crate::web::{current_request_id, ApiError};
 
 /// Everything the gateway needs, shared by all workers.
 pub struct Gateway {
@@ -46,7 +46,6 @@ pub struct Gateway {
     pub trusted: TrustedProxies,
     pub metrics: Arc<Metrics>,
     pub audit: Arc<DenyAudit>,
-    pub max_header_bytes: usize,
     pub tls: bool,
 }
 
@@ -101,13 +100,6 @@ pub async fn handle(
     response
 }
 
-fn header_bytes(req: &HttpRequest) -> usize {
-    req.headers()
-        .iter()
-        .map(|(n, v)| n.as_str().len() + v.len() + 4)
-        .sum()
-}
-
 async fn pipeline(
     req: &HttpRequest,
     payload: web::Payload,
@@ -116,15 +108,6 @@ async fn pipeline(
     trace: &mut Trace,
     started: Instant,
 ) -> Stage<(HttpResponse, Outcome)> {
-    if header_bytes(req) > gw.max_header_bytes {
-        return Err(fail(
-            ApiError::new(
-                ErrorCode::RequestHeaderFieldsTooLarge,
-                "request headers are too large",
-            ),
-            Outcome::BadRequest,
-        ));
-    }
     let path = normalize_path(req.uri().path()).map_err(|e| {
         fail(
             ApiError::invalid(format!("unsafe path: {e}")),

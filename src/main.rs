@@ -82,6 +82,10 @@ enum Command {
     },
 }
 
+/// mimalloc: measurably faster than the system allocator on the proxy path (DESIGN §6).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// An error with the exit code it maps to.
 struct Failure {
     code: u8,

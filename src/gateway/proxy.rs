@@ -63,7 +63,7 @@ impl Upstream {
             .disable_redirects()
             .no_default_headers()
             .connector(awc::Connector::new().timeout(self.connect_timeout).limit(0))
-            .timeout(Duration::from_secs(24 * 3600))
+            .disable_timeout()
             .finish()
     }
 }
