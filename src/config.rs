@@ -11,8 +11,10 @@ use serde::Deserialize;
 use thiserror::Error;
 
 mod routes;
+mod routes_doc;
 
 pub use routes::{Access, AttributeSource, Found, Route, RouteTable, PACKS};
+pub use routes_doc::routes_markdown;
 
 /// A configuration error; the CLI exits with code 2 on these.
 #[derive(Debug, Error, PartialEq, Eq)]

@@ -74,6 +74,12 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Print the shipped route packs.
+    Routes {
+        /// Print docs/ROUTES.md.
+        #[arg(long)]
+        markdown: bool,
+    },
     /// Print the built-in roles.
     Roles {
         /// Print docs/ROLES.md (the role × permission matrix).
@@ -313,6 +319,10 @@ fn run(cli: Cli) -> Result<ExitCode, Failure> {
             } else {
                 ExitCode::from(1)
             })
+        }
+        Command::Routes { markdown: _ } => {
+            print!("{}", scopegate::config::routes_markdown());
+            Ok(ExitCode::SUCCESS)
         }
         Command::Roles { markdown } => {
             if markdown {
