@@ -6,18 +6,41 @@
 //! touching storage, and writes through [`audit::write`] (change + audit row + epoch bump
 //! in one transaction).
 
+pub mod access;
+pub mod access_effective;
+pub mod access_explain;
+pub mod assignments;
 pub mod audit;
+pub mod audit_events;
 pub mod body;
 pub mod context;
 pub mod error;
 pub mod list;
+pub mod login;
 pub mod openapi;
 pub mod orgs;
+pub mod permissions;
+pub mod principals_admins;
+pub mod principals_common;
+pub mod principals_password;
+pub mod principals_tokens;
+pub mod rbac_assignment_body;
+pub mod rbac_common;
+pub mod rbac_rules;
+pub mod registry;
+pub mod resource_groups;
+pub mod roles;
 pub mod scope;
+pub mod service_accounts;
+pub mod splits;
+pub mod tokens;
+pub mod user_groups;
+pub mod users;
 
 use std::sync::Arc;
 
 use actix_web::{web, HttpResponse, Resource};
+use utoipa::OpenApi;
 
 use crate::authn::Authenticator;
 use crate::authz::Authz;
@@ -66,10 +89,37 @@ pub fn scoped(tail: &str) -> Vec<String> {
 /// Registers every admin endpoint, the OpenAPI document and Swagger UI.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     orgs::configure(cfg);
+    access::configure(cfg);
+    audit_events::configure(cfg);
+    permissions::configure(cfg);
+    splits::configure(cfg);
+    roles::configure(cfg);
+    resource_groups::configure(cfg);
+    assignments::configure(cfg);
+    users::configure(cfg);
+    user_groups::configure(cfg);
+    service_accounts::configure(cfg);
+    tokens::configure(cfg);
+    login::configure(cfg);
+    registry::configure(cfg);
     openapi::configure(cfg);
 }
 
 /// OpenAPI parts of the handler modules besides organizations (merged by `openapi`).
 pub fn openapi_parts() -> Vec<utoipa::openapi::OpenApi> {
-    Vec::new()
+    vec![
+        access::AccessApi::openapi(),
+        audit_events::AuditEventsApi::openapi(),
+        permissions::PermissionsApi::openapi(),
+        splits::SplitsApi::openapi(),
+        roles::RolesApi::openapi(),
+        resource_groups::ResourceGroupsApi::openapi(),
+        assignments::AssignmentsApi::openapi(),
+        users::UsersApi::openapi(),
+        user_groups::UserGroupsApi::openapi(),
+        service_accounts::ServiceAccountsApi::openapi(),
+        tokens::TokensApi::openapi(),
+        login::LoginApi::openapi(),
+        registry::RegistryApi::openapi(),
+    ]
 }

@@ -63,12 +63,7 @@ fn fail(error: ApiError, outcome: Outcome) -> (ApiError, Outcome) {
     (error, outcome)
 }
 
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or(0)
-}
+pub use crate::web::now_ms;
 
 /// The default service: one request through all stages, then metrics and the log line.
 pub async fn handle(

@@ -47,13 +47,23 @@ impl Db {
     }
 
     /// Runs `f` in one transaction: everything it writes commits together or not at all.
+    ///
+    /// On SQLite the transaction takes the write lock first (a no-op write), so that a
+    /// read-then-write transaction waits for a concurrent writer (`busy_timeout`) instead of
+    /// failing at once with "database is locked", as a deferred transaction would.
     pub fn transaction<T, F>(&self, f: F) -> StorageResult<T>
     where
         F: FnOnce(&mut DbConnection) -> StorageResult<T>,
     {
         let mut pooled = self.conn()?;
         let conn: &mut DbConnection = &mut pooled;
-        conn.transaction(f)
+        conn.transaction(|c| {
+            if let DbConnection::Sqlite(s) = c {
+                use diesel::connection::SimpleConnection;
+                s.batch_execute("UPDATE epochs SET policy = policy WHERE 0")?;
+            }
+            f(c)
+        })
     }
 
     /// Applies pending migrations.

@@ -12,3 +12,11 @@ pub mod request_id;
 
 pub use error::{ApiError, ErrorCode};
 pub use request_id::{current_request_id, RequestId};
+
+/// Wall-clock time in epoch milliseconds (the layers below take time as an argument).
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}

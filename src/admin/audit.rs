@@ -7,12 +7,12 @@ use serde_json::Value;
 use super::context::Caller;
 use super::error::abort;
 use super::AdminState;
-use crate::gateway::now_ms;
 use crate::policy::Scope;
 use crate::storage::audit::NewAuditEvent;
 use crate::storage::columns::scope_cols;
 use crate::storage::epochs::{EpochKind, Epochs};
 use crate::storage::DbConnection;
+use crate::web::now_ms;
 use crate::web::{current_request_id, ApiError};
 
 /// Which caches a write invalidates.

@@ -16,11 +16,11 @@ use super::AdminState;
 use crate::authn::credential::{extract, requested_account};
 use crate::authn::{Authenticated, AuthnError};
 use crate::authz::{AuthzError, CachedPolicy};
-use crate::gateway::now_ms;
 use crate::policy::engine::{check, Request, Resource};
 use crate::policy::permission::{catalogue, PermissionId, PermissionSet};
 use crate::policy::resource_group::Attributes;
 use crate::policy::{Identifier, Scope};
+use crate::web::now_ms;
 use crate::web::ApiError;
 
 /// An authenticated admin caller with its policy.
@@ -158,9 +158,13 @@ impl Caller {
         if self.holds(permission, scope, resource_type, identifier) {
             return Ok(());
         }
+        let at = catalogue()
+            .get(permission)
+            .map(|id| check_scope(id, scope))
+            .unwrap_or_else(|| scope.clone());
         let resource = match identifier {
-            Some(i) => format!("{resource_type}/{i} in {scope}"),
-            None => format!("{resource_type} in {scope}"),
+            Some(i) => format!("{resource_type}/{i} in {at}"),
+            None => format!("{resource_type} in {at}"),
         };
         Err(ApiError::denied(
             format!(

@@ -107,6 +107,141 @@ fn add_scoped_variants(doc: &mut Value) {
     }
 }
 
+/// The description of an answer by status code (DESIGN §4.5).
+fn status_description(status: &str) -> &'static str {
+    match status {
+        "200" => "OK",
+        "201" => "Created",
+        "204" => "No content",
+        "400" => "Invalid request (`INVALID_REQUEST`)",
+        "401" => "Missing or invalid credentials (`UNAUTHORIZED`)",
+        "403" => "Missing permission, escalation, or a managed entity (`ACCESS_DENIED`)",
+        "404" => "A scope or reference does not exist (`NOT_FOUND`)",
+        "405" => "Method not allowed on this path (`METHOD_NOT_ALLOWED`)",
+        "409" => "Conflict (`CONFLICT`)",
+        "413" => "Body larger than `gateway.max_admin_body_bytes` (`PAYLOAD_TOO_LARGE`)",
+        "415" => "Body is not JSON (`UNSUPPORTED_MEDIA_TYPE`)",
+        "429" => "Too many failed logins (`TOO_MANY_REQUESTS`)",
+        "503" => "Database unavailable (`UNAVAILABLE`)",
+        _ => "See the error codes of the API description",
+    }
+}
+
+/// Declares every `{name}` of the path as a path parameter of the operation.
+fn declare_path_params(op: &mut serde_json::Map<String, Value>, names: &[String]) {
+    let list = op
+        .entry("parameters")
+        .or_insert_with(|| Value::Array(Vec::new()));
+    if let Some(list) = list.as_array_mut() {
+        for (i, name) in names.iter().enumerate() {
+            let declared = list.iter().any(|p| {
+                p.get("in") == Some(&json!("path")) && p.get("name") == Some(&json!(name))
+            });
+            if !declared {
+                list.insert(i.min(list.len()), path_param(name));
+            }
+        }
+    }
+}
+
+/// Operation ids must be unique: a repeated one gets the path appended.
+fn unique_operation_id(
+    op: &mut serde_json::Map<String, Value>,
+    path: &str,
+    seen: &mut std::collections::HashMap<String, usize>,
+) {
+    let Some(id) = op
+        .get("operationId")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+    else {
+        return;
+    };
+    let n = seen.entry(id.clone()).or_insert(0);
+    *n += 1;
+    if *n > 1 {
+        let suffix: String = path
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+            .collect();
+        op.insert("operationId".into(), Value::String(format!("{id}{suffix}")));
+    }
+}
+
+/// Every response gets a description, and every error response the `Error` schema; every
+/// operation documents 401 and 503, which any authenticated endpoint can answer.
+fn complete_responses(doc: &mut Value) {
+    let components = doc
+        .as_object_mut()
+        .map(|d| d.entry("components").or_insert_with(|| json!({})));
+    if let Some(schemas) = components
+        .and_then(|c| c.as_object_mut())
+        .map(|c| c.entry("schemas").or_insert_with(|| json!({})))
+    {
+        if let Some(s) = schemas.as_object_mut() {
+            s.insert(
+                "Error".into(),
+                json!({
+                    "type": "object",
+                    "required": ["code", "message", "request_id"],
+                    "properties": {
+                        "code": {"type": "string", "enum": ["INVALID_REQUEST", "UNAUTHORIZED", "ACCESS_DENIED", "NOT_FOUND", "METHOD_NOT_ALLOWED", "CONFLICT", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "REQUEST_HEADER_FIELDS_TOO_LARGE", "TOO_MANY_REQUESTS", "INTERNAL", "UPSTREAM_UNAVAILABLE", "UNAVAILABLE", "UPSTREAM_TIMEOUT"]},
+                        "message": {"type": "string"},
+                        "request_id": {"type": "string"},
+                        "permission": {"type": ["string", "null"], "description": "ACCESS_DENIED only: the missing permission (null for managed entities)"},
+                        "resource": {"type": ["string", "null"], "description": "ACCESS_DENIED only: the resource it was missing on"}
+                    }
+                }),
+            );
+        }
+    }
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    let mut seen_ids: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for (path, item) in paths.iter_mut() {
+        let Some(ops) = item.as_object_mut() else {
+            continue;
+        };
+        let names: Vec<String> = path
+            .split('/')
+            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
+            .map(str::to_owned)
+            .collect();
+        for (method, op) in ops.iter_mut() {
+            if !matches!(method.as_str(), "get" | "post" | "put" | "patch" | "delete") {
+                continue;
+            }
+            if let Some(o) = op.as_object_mut() {
+                declare_path_params(o, &names);
+                unique_operation_id(o, path, &mut seen_ids);
+            }
+            let Some(responses) = op
+                .as_object_mut()
+                .map(|o| o.entry("responses").or_insert_with(|| json!({})))
+                .and_then(Value::as_object_mut)
+            else {
+                continue;
+            };
+            for extra in ["401", "503"] {
+                responses
+                    .entry(extra.to_owned())
+                    .or_insert_with(|| json!({}));
+            }
+            for (status, response) in responses.iter_mut() {
+                let Some(r) = response.as_object_mut() else {
+                    continue;
+                };
+                r.entry("description")
+                    .or_insert_with(|| Value::String(status_description(status).to_owned()));
+                if status.starts_with('4') || status.starts_with('5') {
+                    r.entry("content").or_insert_with(|| json!({"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}));
+                }
+            }
+        }
+    }
+}
+
 /// The merged document of every admin module.
 pub fn document() -> Value {
     let mut doc = Base::openapi();
@@ -116,6 +251,7 @@ pub fn document() -> Value {
     }
     let mut value = serde_json::to_value(&doc).unwrap_or_else(|_| json!({}));
     add_scoped_variants(&mut value);
+    complete_responses(&mut value);
     value
 }
 

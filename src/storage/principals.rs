@@ -367,3 +367,24 @@ impl ServiceAccount {
         Ok(diesel::delete(service_accounts::table.find((a, o, p, identifier))).execute(conn)?)
     }
 }
+
+impl Membership {
+    /// Every membership row of the user groups defined at exactly `scope` (one query, for
+    /// listing groups with their members).
+    pub fn at_scope(conn: &mut DbConnection, scope: &Scope) -> StorageResult<Vec<Membership>> {
+        let (a, o, p) = scope_cols(scope);
+        Ok(user_group_members::table
+            .filter(
+                user_group_members::account
+                    .eq(a)
+                    .and(user_group_members::org.eq(o))
+                    .and(user_group_members::project.eq(p)),
+            )
+            .order((
+                user_group_members::group_identifier,
+                user_group_members::user_identifier,
+            ))
+            .select(Membership::as_select())
+            .load(conn)?)
+    }
+}

@@ -1,0 +1,320 @@
+//! Role assignments at account, organization and project scope, answered wrapped as
+//! `{"role-assignment": {…}, …}`: `GET|POST …/role-assignments`, `GET …/role-assignments/count`
+//! (a bare integer), `GET|PUT|DELETE …/role-assignments/{assignment}`.
+//!
+//! Writing needs the permission of the principal's type (`core_user_manage`,
+//! `core_usergroup_manage`, `core_serviceaccount_edit`) at the assignment's scope; reading
+//! needs `core_role_view`. No escalation: the writer must hold every permission of the role
+//! on everything the group selects. Only `disabled` changes after creation; managed
+//! assignments and the last account admin cannot be removed.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+
+use super::audit::{self, Audited, Bump, WriteMeta};
+use super::body::JsonBody;
+use super::context::Caller;
+use super::list::ListQuery;
+use super::rbac_assignment_body::{
+    assignment_out, changed_fields, manage_permission, parse, resolve, summary, PrincipalBody,
+    PrincipalOut, RoleAssignmentOut, RoleAssignmentRequest, RoleAssignmentResponse,
+    RoleReferenceBody, RoleReferenceOut,
+};
+use super::rbac_common::{count_matching, guard, managed_denied, path_param, write_checked};
+use super::rbac_rules::{role_permissions, Writer};
+use super::scope::{ensure_exists, path_scope};
+use super::{resources, scoped, AdminState};
+use crate::policy::role::{PrincipalType, RoleAssignment};
+use crate::policy::{Scope, ScopeLevel};
+use crate::storage::assignments::Assignments;
+use crate::storage::resource_groups::ResourceGroups;
+use crate::storage::DbConnection;
+use crate::web::ApiError;
+
+const KIND: &str = "ROLEASSIGNMENT";
+
+fn not_found(id: &str, scope: &Scope) -> ApiError {
+    ApiError::not_found(format!("role assignment `{id}` not found in `{scope}`"))
+}
+
+/// The write permission for the principal's type, on that principal.
+fn require_manage(caller: &Caller, scope: &Scope, a: &RoleAssignment) -> Result<(), ApiError> {
+    let (permission, resource_type) = manage_permission(a.principal.principal_type);
+    caller.require(
+        permission,
+        scope,
+        resource_type,
+        Some(a.principal.identifier.as_str()),
+    )
+}
+
+/// Before the assignment is loaded: the caller may manage assignments of some principal type.
+fn require_some_manage(caller: &Caller, scope: &Scope) -> Result<(), ApiError> {
+    let types = [
+        PrincipalType::User,
+        PrincipalType::UserGroup,
+        PrincipalType::ServiceAccount,
+    ];
+    if types.iter().any(|t| {
+        let (permission, resource_type) = manage_permission(*t);
+        caller.holds(permission, scope, resource_type, None)
+    }) {
+        return Ok(());
+    }
+    caller.require("core_user_manage", scope, "USER", None)
+}
+
+/// The last enabled account admin of the account cannot be deleted or disabled.
+fn ensure_not_last_admin(conn: &mut DbConnection, a: &RoleAssignment) -> Result<(), ApiError> {
+    let is_admin = a.scope.level() == ScopeLevel::Account
+        && !a.disabled
+        && a.role.as_str() == "_account_admin"
+        && a.role_scope_level.is_none()
+        && a.resource_group.as_str() == "_all_resources_including_child_scopes";
+    if is_admin && Assignments::account_admins(conn, a.scope.account.as_str())?.len() <= 1 {
+        return Err(ApiError::conflict(format!(
+            "role assignment `{}` is the last account admin of `{}` and cannot be removed or disabled",
+            a.identifier, a.scope.account
+        )));
+    }
+    Ok(())
+}
+
+/// The assignments at the path's scope that the caller may view.
+async fn visible(
+    req: &HttpRequest,
+    state: &AdminState,
+    caller: &Caller,
+) -> Result<Vec<RoleAssignmentResponse>, ApiError> {
+    let scope = path_scope(req, caller)?;
+    let s = scope.clone();
+    let all = audit::read(state, move |c| {
+        ensure_exists(c, &s)?;
+        Ok(Assignments::list(c, &s)?)
+    })
+    .await?;
+    Ok(all
+        .iter()
+        .filter(|a| caller.holds("core_role_view", &scope, "ROLE", Some(a.role.as_str())))
+        .map(assignment_out)
+        .collect())
+}
+
+#[utoipa::path(get, path = "/v1/role-assignments", tag = "Role assignments", responses((status = 200, body = [RoleAssignmentResponse], description = "The assignments the caller may view; headers X-Total-Elements, X-Page-Number, X-Page-Size"), (status = 404, description = "A scope or reference does not exist (`NOT_FOUND`)")), params(("page" = Option<i64>, Query), ("limit" = Option<i64>, Query), ("search_term" = Option<String>, Query), ("sort" = Option<String>, Query), ("order" = Option<String>, Query)))]
+pub async fn list_assignments(
+    req: HttpRequest,
+    state: web::Data<AdminState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    let q = ListQuery::from_request(&req)?;
+    Ok(q.respond(visible(&req, &state, &caller).await?))
+}
+
+#[utoipa::path(get, path = "/v1/role-assignments/count", tag = "Role assignments", responses((status = 200, body = i64, content_type = "application/json", description = "The number of role assignments the list shows")), params(("search_term" = Option<String>, Query)))]
+pub async fn count_assignments(
+    req: HttpRequest,
+    state: web::Data<AdminState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    let q = ListQuery::from_request(&req)?;
+    let listed = visible(&req, &state, &caller).await?;
+    let ids = listed.iter().map(|a| {
+        let id = a.role_assignment.identifier.as_str();
+        (id, id)
+    });
+    Ok(HttpResponse::Ok().json(count_matching(&q, ids)))
+}
+
+#[utoipa::path(post, path = "/v1/role-assignments", tag = "Role assignments", request_body = RoleAssignmentRequest, responses((status = 201, body = RoleAssignmentResponse, description = "The created assignment"), (status = 400, description = "Invalid request (`INVALID_REQUEST`)"), (status = 403, description = "Missing permission, escalation, or a managed entity (`ACCESS_DENIED`)"), (status = 404, description = "A scope or reference does not exist (`NOT_FOUND`)"), (status = 409, description = "Conflict (`CONFLICT`)")))]
+pub async fn create_assignment(
+    req: HttpRequest,
+    state: web::Data<AdminState>,
+    caller: Caller,
+    body: JsonBody<RoleAssignmentRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let scope = path_scope(&req, &caller)?;
+    let mut a = parse(&body.0, &scope)?;
+    let id = a.identifier.to_string();
+    let meta = WriteMeta::new("role_assignment.create", &scope, KIND, &id, Bump::Policy);
+    guard(&state, &caller, &meta, require_manage(&caller, &scope, &a)).await?;
+    let writer = Writer::of(&caller);
+    let created = write_checked(&state, &caller, meta, move |c, now| {
+        ensure_exists(c, &scope)?;
+        let (role, group) = resolve(c, &mut a)?;
+        writer.holds_all_on_group(&role.permissions, &group, &scope, || {
+            format!("RESOURCEGROUP/{} in {scope}", group.identifier)
+        })?;
+        a.created = now;
+        a.updated = now;
+        Assignments::insert(c, &a)?;
+        Ok(Audited::new(assignment_out(&a), None, Some(summary(&a))))
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+#[utoipa::path(get, path = "/v1/role-assignments/{assignment}", tag = "Role assignments", params(("assignment" = String, Path)), responses((status = 200, body = RoleAssignmentResponse, description = "The assignment"), (status = 403, description = "Missing permission, escalation, or a managed entity (`ACCESS_DENIED`)"), (status = 404, description = "A scope or reference does not exist (`NOT_FOUND`)")))]
+pub async fn get_assignment(
+    req: HttpRequest,
+    state: web::Data<AdminState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    let scope = path_scope(&req, &caller)?;
+    let id = path_param(&req, "assignment");
+    caller.require("core_role_view", &scope, "ROLE", None)?;
+    let s = scope.clone();
+    let found = audit::read(&state, move |c| {
+        ensure_exists(c, &s)?;
+        Assignments::find(c, &s, &id)?.ok_or_else(|| not_found(&id, &s))
+    })
+    .await?;
+    caller.require("core_role_view", &scope, "ROLE", Some(found.role.as_str()))?;
+    Ok(HttpResponse::Ok().json(assignment_out(&found)))
+}
+
+#[utoipa::path(put, path = "/v1/role-assignments/{assignment}", tag = "Role assignments", params(("assignment" = String, Path)), request_body = RoleAssignmentRequest, responses((status = 200, body = RoleAssignmentResponse, description = "The assignment"), (status = 400, description = "A field other than `disabled` differs"), (status = 403, description = "Missing permission, escalation, or a managed entity (`ACCESS_DENIED`)"), (status = 404, description = "A scope or reference does not exist (`NOT_FOUND`)"), (status = 409, description = "Conflict (`CONFLICT`)")))]
+pub async fn update_assignment(
+    req: HttpRequest,
+    state: web::Data<AdminState>,
+    caller: Caller,
+    body: JsonBody<RoleAssignmentRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let scope = path_scope(&req, &caller)?;
+    let id = path_param(&req, "assignment");
+    let mut body = body.0;
+    if body.identifier != id {
+        return Err(ApiError::invalid(format!(
+            "identifier `{}` in the body differs from `{id}` in the URL",
+            body.identifier
+        )));
+    }
+    // A managed assignment sent back as read is refused as managed (403) below, not as
+    // an attempt to create one.
+    let wants_managed = body.managed.take().unwrap_or(false);
+    let wanted = parse(&body, &scope)?;
+    let meta = WriteMeta::new("role_assignment.update", &scope, KIND, &id, Bump::Policy);
+    guard(
+        &state,
+        &caller,
+        &meta,
+        require_manage(&caller, &scope, &wanted),
+    )
+    .await?;
+    let writer = Writer::of(&caller);
+    let updated = write_checked(&state, &caller, meta, move |c, now| {
+        let stored = Assignments::find(c, &scope, &id)?.ok_or_else(|| not_found(&id, &scope))?;
+        if stored.managed {
+            return Err(managed_denied("role assignment", &id, &scope));
+        }
+        let mut changed = changed_fields(&stored, &wanted);
+        if wants_managed != stored.managed {
+            changed.push("managed");
+        }
+        if !changed.is_empty() {
+            return Err(ApiError::invalid(format!(
+                "only `disabled` can change on a role assignment; `{}` differs from the stored value",
+                changed.join("`, `")
+            )));
+        }
+        let mut after = stored.clone();
+        if stored.disabled != wanted.disabled {
+            if wanted.disabled {
+                ensure_not_last_admin(c, &stored)?;
+            } else {
+                enable_check(c, &writer, &stored)?;
+            }
+            Assignments::set_disabled(c, &scope, &id, wanted.disabled, now)?;
+            after.disabled = wanted.disabled;
+            after.updated = now;
+        }
+        Ok(Audited::new(
+            assignment_out(&after),
+            Some(summary(&stored)),
+            Some(summary(&after)),
+        ))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(updated))
+}
+
+/// Enabling an assignment hands its role out again: the creation rule applies.
+fn enable_check(
+    conn: &mut DbConnection,
+    writer: &Writer,
+    a: &RoleAssignment,
+) -> Result<(), ApiError> {
+    let group = ResourceGroups::resolve(conn, &a.scope, a.resource_group.as_str())?;
+    let (Some(permissions), Some(group)) = (role_permissions(conn, a)?, group) else {
+        return Ok(());
+    };
+    writer.holds_all_on_group(&permissions, &group, &a.scope, || {
+        format!("RESOURCEGROUP/{} in {}", group.identifier, a.scope)
+    })
+}
+
+#[utoipa::path(delete, path = "/v1/role-assignments/{assignment}", tag = "Role assignments", params(("assignment" = String, Path)), responses((status = 200, body = RoleAssignmentResponse, description = "The deleted assignment"), (status = 403, description = "Missing permission, escalation, or a managed entity (`ACCESS_DENIED`)"), (status = 404, description = "A scope or reference does not exist (`NOT_FOUND`)"), (status = 409, description = "Conflict (`CONFLICT`)")))]
+pub async fn delete_assignment(
+    req: HttpRequest,
+    state: web::Data<AdminState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    let scope = path_scope(&req, &caller)?;
+    let id = path_param(&req, "assignment");
+    let meta = WriteMeta::new("role_assignment.delete", &scope, KIND, &id, Bump::Policy);
+    guard(&state, &caller, &meta, require_some_manage(&caller, &scope)).await?;
+    let writer = Writer::of(&caller);
+    let deleted = write_checked(&state, &caller, meta, move |c, _| {
+        let stored = Assignments::find(c, &scope, &id)?.ok_or_else(|| not_found(&id, &scope))?;
+        if stored.managed {
+            return Err(managed_denied("role assignment", &id, &scope));
+        }
+        require_manage(&writer.0, &scope, &stored)?;
+        ensure_not_last_admin(c, &stored)?;
+        Assignments::delete(c, &scope, &id)?;
+        Ok(Audited::new(
+            assignment_out(&stored),
+            Some(summary(&stored)),
+            None,
+        ))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(deleted))
+}
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.service(
+        resources(scoped("role-assignments"))
+            .route(web::get().to(list_assignments))
+            .route(web::post().to(create_assignment)),
+    )
+    .service(resources(scoped("role-assignments/count")).route(web::get().to(count_assignments)))
+    .service(
+        resources(scoped("role-assignments/{assignment}"))
+            .route(web::get().to(get_assignment))
+            .route(web::put().to(update_assignment))
+            .route(web::delete().to(delete_assignment)),
+    );
+}
+
+/// The OpenAPI paths of this module (organization and project variants are added by
+/// `openapi`).
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    paths(
+        list_assignments,
+        count_assignments,
+        create_assignment,
+        get_assignment,
+        update_assignment,
+        delete_assignment
+    ),
+    components(schemas(
+        RoleAssignmentRequest,
+        RoleAssignmentResponse,
+        RoleAssignmentOut,
+        RoleReferenceBody,
+        RoleReferenceOut,
+        PrincipalBody,
+        PrincipalOut
+    ))
+)]
+pub struct AssignmentsApi;

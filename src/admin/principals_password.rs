@@ -1,0 +1,109 @@
+//! `PUT /v1/users/{user}/password` `{password, current_password?}` (DESIGN §4.4): a user
+//! sets its own password by proving the current one, or a caller with `core_user_manage`
+//! at the account sets anyone's. The check of the current password happens before any
+//! write; a wrong one is a 403 `ACCESS_DENIED` ("current password is wrong"), recorded
+//! like every refused write. argon2 runs in the blocking pool; no password, hash or part of
+//! one is ever answered, logged or written to the audit row.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::audit::{self, Audited, Bump, WriteMeta};
+use super::body::JsonBody;
+use super::context::Caller;
+use super::principals_common::{is_self, path_param};
+use super::users::{find_user, user_out, UserOut};
+use super::AdminState;
+use crate::authn::password;
+use crate::web::ApiError;
+
+/// `PUT /v1/users/{user}/password`. No `Debug`: it holds secrets.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    /// The new password, 8 to 1024 characters.
+    pub password: String,
+    /// Required when changing your own password without `core_user_manage`.
+    #[serde(default)]
+    pub current_password: Option<String>,
+}
+
+/// argon2id hash of a new password, off the async workers.
+pub(super) async fn hash(secret: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || password::hash(&secret))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::from)
+}
+
+/// Does `current` match the stored password of `user` (false when none is set)?
+async fn current_matches(
+    state: &AdminState,
+    caller: &Caller,
+    user: &str,
+    current: String,
+) -> Result<bool, ApiError> {
+    let (account, id) = (caller.account().to_string(), user.to_owned());
+    let stored = audit::read(state, move |c| {
+        Ok(find_user(c, &account, &id)?.password_hash)
+    })
+    .await?;
+    let Some(stored) = stored else {
+        return Ok(false);
+    };
+    tokio::task::spawn_blocking(move || password::verify(&current, &stored))
+        .await
+        .map_err(ApiError::internal)
+}
+
+#[utoipa::path(put, path = "/v1/users/{user}/password", tag = "Users", params(("user" = String, Path)), request_body = PasswordChange, responses((status = 200, description = "The entity as written", body = UserOut), (status = 400, description = "INVALID_REQUEST: malformed body, field, parameter or reference"), (status = 403, description = "ACCESS_DENIED: a permission is missing (named in the body)"), (status = 404, description = "NOT_FOUND: the entity, its organization or project, or a referenced entity does not exist")))]
+pub async fn set_password(
+    req: HttpRequest,
+    state: web::Data<AdminState>,
+    caller: Caller,
+    body: JsonBody<PasswordChange>,
+) -> Result<HttpResponse, ApiError> {
+    let user = path_param(&req, "user");
+    let change = body.0;
+    password::validate_password(&change.password)?;
+    let scope = caller.account_scope();
+    let meta = WriteMeta::new("user.password", &scope, "USER", &user, Bump::Credentials);
+    let manage = caller.require("core_user_manage", &scope, "USER", Some(&user));
+    let how = match (manage, change.current_password) {
+        (Ok(()), _) => "core_user_manage",
+        (Err(_), Some(current)) if is_self(&caller, &user) => {
+            if !current_matches(&state, &caller, &user, current).await? {
+                let e = ApiError::denied("current password is wrong", None, None);
+                return Err(audit::denied(&state, &caller, meta, e).await);
+            }
+            "current password"
+        }
+        (Err(_), None) if is_self(&caller, &user) => {
+            let e = ApiError::denied(
+                "send `current_password` to change your own password",
+                None,
+                None,
+            );
+            return Err(audit::denied(&state, &caller, meta, e).await);
+        }
+        (Err(e), _) => return Err(audit::denied(&state, &caller, meta, e).await),
+    };
+    let hashed = hash(change.password).await?;
+    let account = caller.account().to_string();
+    let updated = audit::write(&state, &caller, meta, move |c, now| {
+        let mut u = find_user(c, &account, &user)?;
+        let had = u.password_hash.is_some();
+        u.password_hash = Some(hashed);
+        u.updated = now;
+        u.update(c)?;
+        Ok(Audited::new(
+            user_out(&u),
+            Some(json!({"password_set": had})),
+            Some(json!({"password_set": true, "authorized_by": how})),
+        ))
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(updated))
+}
