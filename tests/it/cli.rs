@@ -103,3 +103,47 @@ fn roles_markdown_prints_the_matrix() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("| `_sei_team_manager` |") && text.contains("CROSS_ORGANIZATION_ACCESS"));
 }
+
+#[test]
+fn bootstrap_is_idempotent_and_prints_one_json_object() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/sg.db", dir.path().display());
+    let run = || {
+        let out = scopegate()
+            .args([
+                "bootstrap",
+                "--account",
+                "acme",
+                "--admin-email",
+                "Admin@Acme.test",
+            ])
+            .env("SCOPEGATE_DATABASE__URL", &url)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(
+            text.trim().lines().count(),
+            1,
+            "stdout holds one JSON object and nothing else: {text}"
+        );
+        serde_json::from_str::<serde_json::Value>(text.trim()).unwrap()
+    };
+    let first = run();
+    let second = run();
+    assert_eq!(first["account"], "acme");
+    assert_eq!(first["user"], second["user"], "the same admin user");
+    assert!(first["token"].as_str().unwrap().starts_with("pat.acme."));
+    assert_ne!(first["token"], second["token"], "a new token each time");
+    let out = scopegate()
+        .args(["bootstrap", "--account", "1bad", "--admin-email", "a@b.c"])
+        .env("SCOPEGATE_DATABASE__URL", &url)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}

@@ -11,6 +11,7 @@ mod admin_rbac;
 mod admin_rbac_assignments;
 mod admin_rbac_escalation;
 mod admin_rbac_seed;
+mod cache;
 mod cli;
 mod docs;
 mod gateway;
