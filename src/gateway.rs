@@ -49,11 +49,23 @@ pub struct Gateway {
     pub tls: bool,
 }
 
+/// Displays a principal, or `-` when there is none (no allocation on the hot path).
+struct PrincipalLog<'a>(Option<&'a crate::policy::role::Principal>);
+
+impl std::fmt::Display for PrincipalLog<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            Some(p) => p.fmt(f),
+            None => f.write_str("-"),
+        }
+    }
+}
+
 /// What the access log line says about one request.
 #[derive(Default)]
 struct Trace {
     route: Option<usize>,
-    principal: Option<String>,
+    principal: Option<crate::policy::role::Principal>,
     upstream_status: Option<u16>,
 }
 
@@ -86,7 +98,7 @@ pub async fn handle(
         method = %req.method(),
         path = %req.path(),
         route = trace.route.and_then(|i| gw.routes.routes().get(i)).map(|r| r.label.as_str()).unwrap_or("-"),
-        principal = trace.principal.as_deref().unwrap_or("-"),
+        principal = %PrincipalLog(trace.principal.as_ref()),
         outcome = outcome.as_str(),
         status = response.status().as_u16(),
         upstream_status = trace.upstream_status.unwrap_or(0),
@@ -143,7 +155,7 @@ async fn pipeline(
                     Outcome::Unavailable,
                 ));
             }
-            trace.principal = Some(who.principal.to_string());
+            trace.principal = Some(who.principal.clone());
             Some(who)
         }
     };

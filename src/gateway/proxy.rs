@@ -166,6 +166,7 @@ pub async fn forward(
         Ok(Err(e)) => return Err(send_error(upstream, e)),
         Ok(Ok(r)) => r,
     };
+    let mut response = response;
     upstream
         .metrics
         .latency
@@ -185,6 +186,24 @@ pub async fn forward(
         || status == StatusCode::NOT_MODIFIED);
     let answer = match (body_allowed, length) {
         (false, _) => builder.finish(),
+        // Small answers of known length are read whole and written in one go (cheaper
+        // than streaming them chunk by chunk); larger or unsized ones are streamed.
+        (true, Some(len)) if len as usize <= PREFETCH_BYTES => {
+            let read =
+                tokio::time::timeout(upstream.timeout, response.body().limit(PREFETCH_BYTES)).await;
+            match read {
+                Ok(Ok(bytes)) => builder.body(bytes),
+                Ok(Err(e)) => {
+                    upstream.metrics.refused.inc();
+                    tracing::warn!(upstream = %upstream.name, error = %e, "upstream body unreadable");
+                    return Err(ApiError::new(
+                        ErrorCode::UpstreamUnavailable,
+                        format!("upstream `{}` is unavailable", upstream.name),
+                    ));
+                }
+                Err(_) => return Err(timeout_error(upstream)),
+            }
+        }
         (true, Some(len)) => builder.body(SizedStream::new(len, response)),
         (true, None) => builder.body(BodyStream::new(response)),
     };

@@ -17,6 +17,7 @@ mod docs;
 mod gateway;
 mod gateway_edge;
 mod harness;
+mod jwt_http;
 mod layers;
 mod openapi;
 mod raw;
