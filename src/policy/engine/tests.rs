@@ -1,8 +1,7 @@
-//! Table-driven tests of every decision rule (DESIGN §2) and of the seed tables.
+//! Table-driven tests of every decision rule (DESIGN §2); the seed tables are in
+//! `tests/seeds.rs`, the property tests in `tests/properties.rs`.
 
 use std::sync::Arc;
-
-use proptest::prelude::*;
 
 use super::*;
 use crate::policy::builtin::builtin_role;
@@ -12,21 +11,21 @@ use crate::policy::resource_group::{
 use crate::policy::role::PrincipalType;
 use crate::policy::split::{pair_index, SplitPhase};
 
-fn s(v: &str) -> Scope {
+pub(super) fn s(v: &str) -> Scope {
     Scope::parse(v).unwrap()
 }
 
-fn id(v: &str) -> Identifier {
+pub(super) fn id(v: &str) -> Identifier {
     Identifier::new(v).unwrap()
 }
 
-fn perm(v: &str) -> PermissionId {
+pub(super) fn perm(v: &str) -> PermissionId {
     catalogue()
         .get(v)
         .unwrap_or_else(|| panic!("unknown permission {v}"))
 }
 
-fn user(name: &str) -> Principal {
+pub(super) fn user(name: &str) -> Principal {
     Principal {
         principal_type: PrincipalType::User,
         identifier: id(name),
@@ -35,7 +34,7 @@ fn user(name: &str) -> Principal {
 }
 
 /// A grant of a built-in role on a built-in group at `scope`.
-fn builtin_grant(role: &str, group: &str, scope: &str) -> Grant {
+pub(super) fn builtin_grant(role: &str, group: &str, scope: &str) -> Grant {
     let r = builtin_role(role).unwrap();
     Grant {
         assignment: id(&format!("a_{role}_{}", scope.replace('/', "_"))),
@@ -49,7 +48,7 @@ fn builtin_grant(role: &str, group: &str, scope: &str) -> Grant {
 }
 
 /// A grant of explicit permissions on a custom group.
-fn custom_grant(
+pub(super) fn custom_grant(
     perms: &[&str],
     scope: &str,
     included: &[(ScopeFilter, &str)],
@@ -79,7 +78,7 @@ fn custom_grant(
     }
 }
 
-fn filter(ty: &str, ids: &[&str], attr: Option<(&str, &[&str])>) -> ResourceFilter {
+pub(super) fn filter(ty: &str, ids: &[&str], attr: Option<(&str, &[&str])>) -> ResourceFilter {
     ResourceFilter {
         resource_type: ty.to_owned(),
         identifiers: ids.iter().map(|s| s.to_string()).collect(),
@@ -90,11 +89,11 @@ fn filter(ty: &str, ids: &[&str], attr: Option<(&str, &[&str])>) -> ResourceFilt
     }
 }
 
-fn policy(grants: Vec<Grant>) -> PrincipalPolicy {
+pub(super) fn policy(grants: Vec<Grant>) -> PrincipalPolicy {
     PrincipalPolicy::new(user("alice"), None, grants, SplitPhases::default())
 }
 
-fn allowed(
+pub(super) fn allowed(
     p: &PrincipalPolicy,
     permission: &str,
     scope: &str,
@@ -104,7 +103,7 @@ fn allowed(
     allowed_with(p, permission, scope, ty, ident, &Attributes::new(), None)
 }
 
-fn allowed_with(
+pub(super) fn allowed_with(
     p: &PrincipalPolicy,
     permission: &str,
     scope: &str,
@@ -133,7 +132,7 @@ fn allowed_with(
     decision.is_allowed()
 }
 
-fn ty_of(permission: &str) -> String {
+pub(super) fn ty_of(permission: &str) -> String {
     catalogue()
         .permission(perm(permission))
         .resource_type
@@ -993,446 +992,5 @@ fn escalation_needs_every_permission_on_the_whole_group() {
     ));
 }
 
-/// Seed 003: SEI 2.0 roles × resource × action. `None` in a column means the seed gives no access.
-#[test]
-fn seed003_sei2_role_table() {
-    struct Row {
-        role: &'static str,
-        prefix: &'static str,
-        scope: &'static str,
-        actions: &'static [&'static str],
-    }
-    const ALL: &[&str] = &["view", "create", "edit", "delete"];
-    let rows = [
-        Row {
-            role: "_sei_admin",
-            prefix: "sei_seidatasettings",
-            scope: "acme",
-            actions: ALL,
-        },
-        Row {
-            role: "_sei_admin",
-            prefix: "sei_seidatasettings",
-            scope: "acme/eng/web",
-            actions: ALL,
-        },
-        Row {
-            role: "_sei_admin",
-            prefix: "sei_seidevelopers",
-            scope: "acme/eng/web",
-            actions: ALL,
-        },
-        Row {
-            role: "_sei_admin",
-            prefix: "sei_seiintegrations",
-            scope: "acme",
-            actions: ALL,
-        },
-        Row {
-            role: "_sei_admin",
-            prefix: "sei_seiteams",
-            scope: "acme/eng/web",
-            actions: ALL,
-        },
-        Row {
-            role: "_sei_admin",
-            prefix: "sei_seiinsights",
-            scope: "acme/eng/web",
-            actions: &["view"],
-        },
-        Row {
-            role: "_sei_admin",
-            prefix: "sei_seiprofiles",
-            scope: "acme",
-            actions: ALL,
-        },
-        Row {
-            role: "_sei_team_manager",
-            prefix: "sei_seidevelopers",
-            scope: "acme/eng/web",
-            actions: &["view", "edit"],
-        },
-        Row {
-            role: "_sei_team_manager",
-            prefix: "sei_seiteams",
-            scope: "acme/eng/web",
-            actions: &["view", "edit"],
-        },
-        Row {
-            role: "_sei_team_manager",
-            prefix: "sei_seiinsights",
-            scope: "acme/eng/web",
-            actions: &["view"],
-        },
-        Row {
-            role: "_sei_team_manager",
-            prefix: "sei_seiintegrations",
-            scope: "acme",
-            actions: &["view"],
-        },
-        Row {
-            role: "_sei_team_manager",
-            prefix: "sei_seiprofiles",
-            scope: "acme/eng/web",
-            actions: &["view"],
-        },
-        Row {
-            role: "_sei_viewer",
-            prefix: "sei_seidevelopers",
-            scope: "acme/eng/web",
-            actions: &["view"],
-        },
-        Row {
-            role: "_sei_viewer",
-            prefix: "sei_seiteams",
-            scope: "acme/eng/web",
-            actions: &["view"],
-        },
-        Row {
-            role: "_sei_viewer",
-            prefix: "sei_seiinsights",
-            scope: "acme/eng/web",
-            actions: &["view"],
-        },
-        Row {
-            role: "_sei_viewer",
-            prefix: "sei_seiintegrations",
-            scope: "acme",
-            actions: &["view"],
-        },
-        Row {
-            role: "_sei_viewer",
-            prefix: "sei_seiprofiles",
-            scope: "acme/eng/web",
-            actions: &["view"],
-        },
-    ];
-    for row in rows {
-        let p = policy(vec![builtin_grant(
-            row.role,
-            "_all_resources_including_child_scopes",
-            "acme",
-        )]);
-        for action in ALL {
-            let permission = format!("{}_{action}", row.prefix);
-            let Some(pid) = catalogue().get(&permission) else {
-                continue;
-            };
-            if !catalogue()
-                .permission(pid)
-                .available_at(s(row.scope).level())
-            {
-                continue;
-            }
-            let ident = if *action == "create" {
-                None
-            } else {
-                Some("r1")
-            };
-            let expected = row.actions.contains(action);
-            assert_eq!(
-                allowed(&p, &permission, row.scope, &ty_of(&permission), ident),
-                expected,
-                "{} {permission} at {}",
-                row.role,
-                row.scope
-            );
-        }
-    }
-}
-
-/// Seed 002: every portal permission × Global_Admin, Admin, Basic_User.
-#[test]
-fn seed002_portal_table() {
-    let table: &[(&str, &[&str])] = &[
-        ("ENVIRONMENT_READ", &["Global_Admin", "Admin", "Basic_User"]),
-        ("ENVIRONMENT_WRITE", &["Global_Admin"]),
-        ("API_READ", &["Global_Admin", "Admin", "Basic_User"]),
-        ("API_WRITE", &["Global_Admin", "Admin", "Basic_User"]),
-        ("USER_READ", &["Global_Admin", "Admin"]),
-        ("USER_WRITE", &["Global_Admin", "Admin"]),
-        ("APPLICATION_READ", &["Global_Admin", "Admin", "Basic_User"]),
-        (
-            "APPLICATION_WRITE",
-            &["Global_Admin", "Admin", "Basic_User"],
-        ),
-        ("JOBS_READ", &["Global_Admin", "Admin", "Basic_User"]),
-        ("PLAN_READ", &["Global_Admin", "Admin", "Basic_User"]),
-        ("PLAN_WRITE", &["Global_Admin"]),
-        (
-            "GIT_CREDENTIALS_READ",
-            &["Global_Admin", "Admin", "Basic_User"],
-        ),
-        ("GIT_CREDENTIALS_WRITE", &["Global_Admin"]),
-        (
-            "SUBSCRIPTIONS_READ",
-            &["Global_Admin", "Admin", "Basic_User"],
-        ),
-        (
-            "SUBSCRIPTIONS_WRITE",
-            &["Global_Admin", "Admin", "Basic_User"],
-        ),
-        ("CONFIGURATION_READ", &["Global_Admin"]),
-        ("CONFIGURATION_WRITE", &["Global_Admin"]),
-        ("METRICS_READ", &["Global_Admin", "Admin", "Basic_User"]),
-        (
-            "ORGANIZATION_READ",
-            &["Global_Admin", "Admin", "Basic_User"],
-        ),
-        ("ORGANIZATION_WRITE", &["Global_Admin", "Admin"]),
-        ("DISCOVERY", &["Global_Admin"]),
-        ("USER_INVITATION", &["Global_Admin", "Admin"]),
-        ("APPROVAL_REQUEST_READ", &["Global_Admin", "Admin"]),
-        ("APPROVAL_REQUEST_WRITE", &["Global_Admin", "Admin"]),
-        ("AUDIT_LOG_READ", &["Global_Admin", "Admin"]),
-        ("RULE_SETS_READ", &["Global_Admin", "Admin", "Basic_User"]),
-        ("RULE_SETS_WRITE", &["Global_Admin"]),
-        ("DEV_PORTAL_READ", &["Global_Admin"]),
-        ("DEV_PORTAL_WRITE", &["Global_Admin"]),
-        ("PLAN_ASSIGN_APIS", &["Global_Admin", "Admin"]),
-        ("ACCESS_TENANT_DATA", &["Global_Admin"]),
-        ("CROSS_ORGANIZATION_ACCESS", &["Global_Admin"]),
-    ];
-    let portal_count = catalogue()
-        .all()
-        .iter()
-        .filter(|p| p.module == Module::Portal)
-        .count();
-    assert_eq!(
-        table.len(),
-        portal_count,
-        "the table covers every portal permission"
-    );
-    for role in ["Global_Admin", "Admin", "Basic_User"] {
-        let p = PrincipalPolicy::new(
-            user("u"),
-            Some(id("eng")),
-            vec![builtin_grant(
-                role,
-                "_all_resources_including_child_scopes",
-                "acme",
-            )],
-            SplitPhases::default(),
-        );
-        for (permission, holders) in table {
-            let expected = holders.contains(&role);
-            assert_eq!(
-                allowed(&p, permission, "acme/eng", &ty_of(permission), Some("r1")),
-                expected,
-                "{role} {permission}"
-            );
-        }
-    }
-}
-
-/// Seed 004: Account Admin CRUD everything, Account Viewer view everything; SEI 1.0 rows.
-#[test]
-fn seed004_account_admin_viewer_and_sei1_roles() {
-    let admin = policy(vec![builtin_grant(
-        "_account_admin",
-        "_all_resources_including_child_scopes",
-        "acme",
-    )]);
-    let viewer = policy(vec![builtin_grant(
-        "_account_viewer",
-        "_all_resources_including_child_scopes",
-        "acme",
-    )]);
-    for p in catalogue().all() {
-        let level = p.scopes.iter().next().unwrap();
-        let scope = match level {
-            ScopeLevel::Account => "acme",
-            ScopeLevel::Organization => "acme/eng",
-            ScopeLevel::Project => "acme/eng/web",
-        };
-        assert!(
-            allowed(&admin, &p.identifier, scope, &p.resource_type, Some("r1")),
-            "admin {}",
-            p.identifier
-        );
-        assert_eq!(
-            allowed(&viewer, &p.identifier, scope, &p.resource_type, Some("r1")),
-            p.is_list_action(),
-            "viewer {}",
-            p.identifier
-        );
-    }
-    let rows: &[(&str, &str, &str, bool)] = &[
-        (
-            "_sei_collections_admin",
-            "sei_seicollections_view",
-            "acme/eng/web",
-            true,
-        ),
-        (
-            "_sei_collections_admin",
-            "sei_seicollections_edit",
-            "acme/eng/web",
-            true,
-        ),
-        (
-            "_sei_collections_admin",
-            "sei_seicollections_delete",
-            "acme/eng/web",
-            false,
-        ),
-        (
-            "_sei_collections_admin",
-            "core_project_view",
-            "acme/eng",
-            true,
-        ),
-        (
-            "_sei_collections_admin",
-            "sei_seiconfigurationsettings_view",
-            "acme",
-            false,
-        ),
-        ("_sei_collections_admin", "core_role_view", "acme", true),
-        (
-            "_sei_viewer",
-            "sei_seicollections_view",
-            "acme/eng/web",
-            false,
-        ),
-        ("_sei_viewer", "core_connector_view", "acme", true),
-        // Seed 004 says "no access" to projects; rule 5 still lets a viewer see the projects
-        // its group includes, so "no access" is tested on edit.
-        ("_sei_viewer", "core_project_edit", "acme/eng", false),
-        (
-            "_sei_admin",
-            "sei_seicollections_delete",
-            "acme/eng/web",
-            true,
-        ),
-        (
-            "_sei_admin",
-            "sei_seiconfigurationsettings_edit",
-            "acme",
-            true,
-        ),
-        ("_sei_admin", "core_audit_view", "acme", true),
-        ("_sei_admin", "core_role_edit", "acme", true),
-        ("_sei_admin", "core_account_edit", "acme", false),
-    ];
-    for (role, permission, scope, expected) in rows {
-        let p = policy(vec![builtin_grant(
-            role,
-            "_all_resources_including_child_scopes",
-            "acme",
-        )]);
-        // core_project_view on a project the group covers: explicit, not implicit visibility.
-        assert_eq!(
-            allowed(&p, permission, scope, &ty_of(permission), Some("r1")),
-            *expected,
-            "{role} {permission}"
-        );
-    }
-}
-
-#[test]
-fn builtin_roles_hold_both_halves_of_splits() {
-    for role in crate::policy::builtin::builtin_roles() {
-        for pair in crate::policy::split::split_pairs() {
-            assert_eq!(
-                role.permissions.contains(pair.edit),
-                role.permissions.contains(pair.create),
-                "{}",
-                role.identifier
-            );
-        }
-    }
-    assert!(builtin_role("_project_admin")
-        .unwrap()
-        .permissions
-        .contains(perm("core_secret_create")));
-    assert!(builtin_role("Global_Admin")
-        .unwrap()
-        .permissions
-        .contains(perm("CROSS_ORGANIZATION_ACCESS")));
-    assert!(!builtin_role("_organization_admin")
-        .unwrap()
-        .permissions
-        .contains(perm("CROSS_ORGANIZATION_ACCESS")));
-}
-
-fn arb_grant() -> impl Strategy<Value = Grant> {
-    let roles = prop::sample::select(vec![
-        "_sei_admin",
-        "_sei_viewer",
-        "_sei_team_manager",
-        "Basic_User",
-        "_project_viewer",
-    ]);
-    let scopes = prop::sample::select(vec!["acme", "acme/eng", "acme/eng/web", "acme/sales"]);
-    let ids = prop::sample::subsequence(vec!["t1", "t2", "t3"], 0..3);
-    (
-        roles,
-        scopes,
-        ids,
-        any::<bool>(),
-        any::<bool>(),
-        any::<bool>(),
-    )
-        .prop_map(|(role, scope, ids, all, incl, disabled)| {
-            let mut g = custom_grant(
-                &[],
-                scope,
-                &[(if incl { Incl } else { Excl }, scope)],
-                vec![filter("SEI_TEAM", &ids, None)],
-                false,
-            );
-            if all {
-                g.group = Arc::new(ResourceGroup {
-                    resource_filters: vec![],
-                    include_all_resources: true,
-                    ..(*g.group).clone()
-                });
-            }
-            g.permissions = builtin_role(role).unwrap().permissions;
-            g.role = id(role);
-            g.disabled = disabled;
-            g
-        })
-}
-
-fn arb_question() -> impl Strategy<Value = (&'static str, &'static str, Option<&'static str>)> {
-    (
-        prop::sample::select(vec![
-            "sei_seiteams_view",
-            "sei_seiteams_edit",
-            "sei_seiteams_create",
-        ]),
-        prop::sample::select(vec!["acme/eng/web", "acme/sales/x", "acme/eng/api"]),
-        prop::sample::select(vec![Some("t1"), Some("t2"), Some("t9"), None]),
-    )
-}
-
-proptest! {
-    #[test]
-    fn adding_an_assignment_never_removes_access(grants in prop::collection::vec(arb_grant(), 0..6), extra in arb_grant(), q in arb_question()) {
-        let before = policy(grants.clone());
-        let mut more = grants;
-        more.push(extra);
-        let after = policy(more);
-        if allowed(&before, q.0, q.1, "SEI_TEAM", q.2) {
-            prop_assert!(allowed(&after, q.0, q.1, "SEI_TEAM", q.2));
-        }
-    }
-
-    #[test]
-    fn a_disabled_assignment_never_grants(mut grant in arb_grant(), q in arb_question()) {
-        grant.disabled = true;
-        prop_assert!(!allowed(&policy(vec![grant]), q.0, q.1, "SEI_TEAM", q.2));
-    }
-
-    #[test]
-    fn an_empty_group_grants_nothing(mut grant in arb_grant(), q in arb_question()) {
-        let g = ResourceGroup { resource_filters: vec![], include_all_resources: false, ..(*grant.group).clone() };
-        grant.group = Arc::new(g);
-        prop_assert!(!allowed(&policy(vec![grant.clone()]), q.0, q.1, "SEI_TEAM", q.2));
-        let no_scope = ResourceGroup { included_scopes: vec![], include_all_resources: true, ..(*grant.group).clone() };
-        grant.group = Arc::new(no_scope);
-        prop_assert!(!allowed(&policy(vec![grant]), q.0, q.1, "SEI_TEAM", q.2));
-    }
-}
+mod properties;
+mod seeds;
