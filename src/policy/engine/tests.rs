@@ -141,6 +141,7 @@ pub(super) fn ty_of(permission: &str) -> String {
 
 use ScopeFilter::{ExcludingChildScopes as Excl, IncludingChildScopes as Incl};
 
+mod lists_explain;
 mod properties;
 mod rules;
 mod seeds;
