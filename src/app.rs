@@ -307,7 +307,11 @@ pub async fn run(state: web::Data<State>) -> Result<(), AppError> {
 /// Logs to stdout through a non-blocking writer (`text` or `json`); keep the guard alive.
 pub fn init_tracing(json: bool) -> tracing_appender::non_blocking::WorkerGuard {
     use tracing_subscriber::EnvFilter;
-    let (writer, guard) = tracing_appender::non_blocking(std::io::stdout());
+    // One write per drained batch of lines instead of one per line (stdout is line-buffered).
+    let (writer, guard) = tracing_appender::non_blocking(std::io::BufWriter::with_capacity(
+        64 * 1024,
+        std::io::stdout(),
+    ));
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
