@@ -4,6 +4,7 @@
 //! background tasks (epoch poller, deny-audit writer).
 
 pub mod bootstrap;
+pub mod logbuf;
 pub mod middleware;
 pub mod ops;
 pub mod tls;
@@ -173,12 +174,13 @@ fn main_app(
     >,
 > {
     let gw = web::Data::from(state.gateway.clone());
-    let clients: HashMap<String, awc::Client> = state
+    let client_map: HashMap<String, awc::Client> = state
         .gateway
         .upstreams
         .iter()
         .map(|(n, u)| (n.clone(), u.client()))
         .collect();
+    let clients = web::Data::new(Clients(client_map));
     let edge = Arc::new(EdgeSettings {
         cors: Cors {
             origins: state.config.gateway.cors_allowed_origins.clone(),
@@ -188,17 +190,40 @@ fn main_app(
     let mut app = App::new()
         .app_data(state.clone())
         .app_data(state.admin.clone())
-        .app_data(gw)
-        .app_data(web::Data::new(Clients(clients)))
+        .app_data(gw.clone())
+        .app_data(clients.clone())
         .wrap_fn(move |req, srv| {
             use actix_web::dev::Service;
-            use futures_util::future::{ready, Either};
             let settings = edge.clone();
             let mut prepared = middleware::prepare(&req, &settings);
             let origin = prepared.take_origin();
-            let inner = match prepared.early.take() {
-                Some(answer) => Either::Left(ready(Ok(req.into_response(answer)))),
-                None => Either::Right(srv.call(req)),
+            let inner: futures_util::future::LocalBoxFuture<
+                'static,
+                Result<actix_web::dev::ServiceResponse, actix_web::Error>,
+            > = match prepared.early.take() {
+                Some(answer) => {
+                    Box::pin(futures_util::future::ready(Ok(req.into_response(answer))))
+                }
+                // Requests for the route table go straight to the gateway: actix's router
+                // (a linear scan of the admin patterns) is only needed for everything else.
+                None if gw.claims(req.method().as_str(), req.uri().path()) => {
+                    let (gw, clients) = (gw.clone(), clients.clone());
+                    Box::pin(async move {
+                        let (http, mut payload) = req.into_parts();
+                        let body = <web::Payload as actix_web::FromRequest>::from_request(
+                            &http,
+                            &mut payload,
+                        )
+                        .await?;
+                        let response =
+                            crate::gateway::handle(http.clone(), body, gw, clients).await;
+                        Ok(actix_web::dev::ServiceResponse::new(http, response))
+                    })
+                }
+                None => {
+                    let fut = srv.call(req);
+                    Box::pin(async move { fut.await.map(|r| r.map_into_boxed_body()) })
+                }
             };
             let rid = prepared.request_id;
             async move {
@@ -304,14 +329,11 @@ pub async fn run(state: web::Data<State>) -> Result<(), AppError> {
     start(state)?.wait().await
 }
 
-/// Logs to stdout through a non-blocking writer (`text` or `json`); keep the guard alive.
-pub fn init_tracing(json: bool) -> tracing_appender::non_blocking::WorkerGuard {
+/// Logs to stdout (`text` or `json`) through the batching writer; keep the guard alive
+/// (dropping it flushes the last lines).
+pub fn init_tracing(json: bool) -> logbuf::BatchLogGuard {
     use tracing_subscriber::EnvFilter;
-    // One write per drained batch of lines instead of one per line (stdout is line-buffered).
-    let (writer, guard) = tracing_appender::non_blocking(std::io::BufWriter::with_capacity(
-        64 * 1024,
-        std::io::stdout(),
-    ));
+    let (writer, guard) = logbuf::BatchLog::start();
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

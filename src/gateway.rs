@@ -61,6 +61,18 @@ impl std::fmt::Display for PrincipalLog<'_> {
     }
 }
 
+impl Gateway {
+    /// Is this request the gateway's (an unsafe path, or one the route table matches)?
+    /// Route rules never overlap scopegate's own paths (checked at start-up), so such a
+    /// request can skip actix's router.
+    pub fn claims(&self, method: &str, raw_path: &str) -> bool {
+        match normalize_path(raw_path) {
+            Err(_) => true,
+            Ok(path) => !matches!(self.routes.find(method, &path), Found::NotFound),
+        }
+    }
+}
+
 /// What the access log line says about one request.
 #[derive(Default)]
 struct Trace {
