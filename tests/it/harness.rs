@@ -46,6 +46,28 @@ impl Answer {
     }
 }
 
+/// With `SCOPEGATE_TEST_DATABASE_URL` set (CI starts a server), every TestApp gets its own
+/// new PostgreSQL database, so the whole HTTP suite runs on PostgreSQL; else SQLite.
+fn fresh_postgres_database() -> Option<String> {
+    use diesel::connection::SimpleConnection;
+    use diesel::Connection;
+    static COUNTER: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let base = std::env::var("SCOPEGATE_TEST_DATABASE_URL").ok()?;
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let name = format!("sg_app_{}_{n}", std::process::id());
+    let mut admin = diesel::pg::PgConnection::establish(&base).expect("connect postgres");
+    admin
+        .batch_execute(&format!("DROP DATABASE IF EXISTS {name}"))
+        .expect("drop");
+    admin
+        .batch_execute(&format!("CREATE DATABASE {name}"))
+        .expect("create");
+    Some(format!(
+        "{}/{name}",
+        base.rsplit_once('/').expect("database url").0
+    ))
+}
+
 impl TestApp {
     pub async fn start() -> TestApp {
         Self::start_with(|_| {}).await
@@ -58,7 +80,10 @@ impl TestApp {
         let mut config = Config::parse(None, "test", &[]).expect("defaults");
         config.server.listen = "127.0.0.1:0".into();
         config.server.workers = 1;
-        config.database.url = format!("sqlite://{}/sg.db", dir.path().display());
+        config.database.url = match fresh_postgres_database() {
+            Some(url) => url,
+            None => format!("sqlite://{}/sg.db", dir.path().display()),
+        };
         config.database.pool_size = 4;
         config.gateway.route_packs = vec!["default".into(), "portal".into()];
         config.auth.jwt_hs256_secret_env = Some("TEST_JWT_SECRET".into());
