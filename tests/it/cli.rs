@@ -147,3 +147,31 @@ fn bootstrap_is_idempotent_and_prints_one_json_object() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn serve_refuses_a_missing_or_short_jwt_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sg.toml");
+    let db = format!("sqlite://{}/sg.db", dir.path().display());
+    std::fs::write(&file, format!("[server]\nlisten = \"127.0.0.1:0\"\n[database]\nurl = \"{db}\"\n[auth]\njwt_hs256_secret_env = \"SG_TEST_JWT\"\n[gateway]\nroute_packs = []\n")).unwrap();
+    let missing = scopegate()
+        .args(["serve", "--config"])
+        .arg(&file)
+        .env_remove("SG_TEST_JWT")
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&missing.stderr).contains("SG_TEST_JWT"),
+        "{}",
+        String::from_utf8_lossy(&missing.stderr)
+    );
+    let short = scopegate()
+        .args(["serve", "--config"])
+        .arg(&file)
+        .env("SG_TEST_JWT", "too-short")
+        .output()
+        .unwrap();
+    assert_eq!(short.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&short.stderr).contains("32 bytes"));
+}
