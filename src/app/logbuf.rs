@@ -60,12 +60,12 @@ impl BatchLog {
         let thread = std::thread::Builder::new()
             .name("scopegate-log".into())
             .spawn(move || {
-                let mut out = io::stdout().lock();
+                // stdout is locked only while writing: others (the demo's banner) print too.
                 while !s.stop.load(Ordering::Relaxed) {
                     std::thread::sleep(FLUSH_EVERY);
-                    flush(&s, &mut out);
+                    flush(&s, &mut io::stdout().lock());
                 }
-                flush(&s, &mut out);
+                flush(&s, &mut io::stdout().lock());
             })
             .ok();
         (

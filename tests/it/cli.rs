@@ -175,3 +175,55 @@ fn serve_refuses_a_missing_or_short_jwt_secret() {
     assert_eq!(short.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&short.stderr).contains("32 bytes"));
 }
+
+#[test]
+fn demo_starts_prints_its_banner_and_serves() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = scopegate()
+        .arg("demo")
+        .env("SCOPEGATE_SERVER__LISTEN", format!("127.0.0.1:{port}"))
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let mut curl = None;
+    let mut token = None;
+    while std::time::Instant::now() < deadline && curl.is_none() {
+        if let Ok(line) = rx.recv_timeout(std::time::Duration::from_millis(200)) {
+            if line.contains("_sei_viewer") && line.contains("pat.demo.") {
+                token = line.split_whitespace().last().map(str::to_owned);
+            }
+            if line.trim_start().starts_with("curl ") {
+                curl = Some(line);
+            }
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        curl.is_some_and(|c| c.contains(&format!("127.0.0.1:{port}"))),
+        "the banner with curl lines was printed"
+    );
+    assert!(token.is_some_and(|t| t.starts_with("pat.demo.")));
+    assert!(
+        dir.path().join(".scopegate/demo.db").exists(),
+        "SQLite under ./.scopegate/"
+    );
+}
