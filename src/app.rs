@@ -197,16 +197,21 @@ fn main_app(
             let settings = edge.clone();
             let mut prepared = middleware::prepare(&req, &settings);
             let origin = prepared.take_origin();
+            let claimed = match prepared.early {
+                Some(_) => None,
+                None => gw.claims(req.method().as_str(), req.uri().path()),
+            };
             let inner: futures_util::future::LocalBoxFuture<
                 'static,
                 Result<actix_web::dev::ServiceResponse, actix_web::Error>,
-            > = match prepared.early.take() {
-                Some(answer) => {
+            > = match (prepared.early.take(), claimed) {
+                (Some(answer), _) => {
                     Box::pin(futures_util::future::ready(Ok(req.into_response(answer))))
                 }
-                // Requests for the route table go straight to the gateway: actix's router
-                // (a linear scan of the admin patterns) is only needed for everything else.
-                None if gw.claims(req.method().as_str(), req.uri().path()) => {
+                // Requests for the route table go straight to the gateway with their path
+                // normalized once: actix's router (a linear scan of the admin patterns) is
+                // only needed for everything else.
+                (None, Some(normalized)) => {
                     let (gw, clients) = (gw.clone(), clients.clone());
                     Box::pin(async move {
                         let (http, mut payload) = req.into_parts();
@@ -215,12 +220,18 @@ fn main_app(
                             &mut payload,
                         )
                         .await?;
-                        let response =
-                            crate::gateway::handle(http.clone(), body, gw, clients).await;
+                        let response = crate::gateway::handle_normalized(
+                            http.clone(),
+                            body,
+                            gw,
+                            clients,
+                            normalized,
+                        )
+                        .await;
                         Ok(actix_web::dev::ServiceResponse::new(http, response))
                     })
                 }
-                None => {
+                (None, None) => {
                     let fut = srv.call(req);
                     Box::pin(async move { fut.await.map(|r| r.map_into_boxed_body()) })
                 }

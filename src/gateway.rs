@@ -29,7 +29,7 @@ use crate::config::{Access, AttributeSource, Found, Route, RouteTable};
 use crate::policy::engine::{allowed_ids, check, explain, AllowedIds, Request, Resource};
 use crate::policy::permission::catalogue;
 use crate::policy::resource_group::Attributes;
-use crate::policy::route::{normalize_path, Params};
+use crate::policy::route::{normalize_path, Params, PathError};
 use crate::policy::{Identifier, Scope};
 use crate::storage::audit::NewAuditEvent;
 use crate::storage::columns::scope_cols;
@@ -65,10 +65,13 @@ impl Gateway {
     /// Is this request the gateway's (an unsafe path, or one the route table matches)?
     /// Route rules never overlap scopegate's own paths (checked at start-up), so such a
     /// request can skip actix's router.
-    pub fn claims(&self, method: &str, raw_path: &str) -> bool {
+    /// Returns the normalization result for [`handle_normalized`], so it is done once.
+    pub fn claims(&self, method: &str, raw_path: &str) -> Option<Result<String, PathError>> {
         match normalize_path(raw_path) {
-            Err(_) => true,
-            Ok(path) => !matches!(self.routes.find(method, &path), Found::NotFound),
+            Err(e) => Some(Err(e)),
+            Ok(path) => {
+                (!matches!(self.routes.find(method, &path), Found::NotFound)).then_some(Ok(path))
+            }
         }
     }
 }
@@ -96,13 +99,28 @@ pub async fn handle(
     gw: web::Data<Gateway>,
     clients: web::Data<Clients>,
 ) -> HttpResponse {
+    let normalized = normalize_path(req.uri().path());
+    handle_normalized(req, payload, gw, clients, normalized).await
+}
+
+/// [`handle`] for a request whose path was already normalized (by [`Gateway::claims`]).
+pub async fn handle_normalized(
+    req: HttpRequest,
+    payload: web::Payload,
+    gw: web::Data<Gateway>,
+    clients: web::Data<Clients>,
+    normalized: Result<String, PathError>,
+) -> HttpResponse {
     let started = Instant::now();
     let mut trace = Trace::default();
-    let (response, outcome) =
-        match pipeline(&req, payload, &gw, &clients, &mut trace, started).await {
-            Ok(done) => done,
-            Err((error, outcome)) => (error.response(), outcome),
-        };
+    let (response, outcome) = match pipeline(
+        &req, normalized, payload, &gw, &clients, &mut trace, started,
+    )
+    .await
+    {
+        Ok(done) => done,
+        Err((error, outcome)) => (error.response(), outcome),
+    };
     gw.metrics.route(trace.route).inc(outcome);
     tracing::info!(
         target: "scopegate::access",
@@ -121,13 +139,14 @@ pub async fn handle(
 
 async fn pipeline(
     req: &HttpRequest,
+    normalized: Result<String, PathError>,
     payload: web::Payload,
     gw: &Gateway,
     clients: &Clients,
     trace: &mut Trace,
     started: Instant,
 ) -> Stage<(HttpResponse, Outcome)> {
-    let path = normalize_path(req.uri().path()).map_err(|e| {
+    let path = normalized.map_err(|e| {
         fail(
             ApiError::invalid(format!("unsafe path: {e}")),
             Outcome::BadRequest,
