@@ -4,7 +4,6 @@
 //! background tasks (epoch poller, deny-audit writer).
 
 pub mod bootstrap;
-pub mod logbuf;
 pub mod middleware;
 pub mod ops;
 pub mod tls;
@@ -342,9 +341,10 @@ pub async fn run(state: web::Data<State>) -> Result<(), AppError> {
 
 /// Logs to stdout (`text` or `json`) through the batching writer; keep the guard alive
 /// (dropping it flushes the last lines).
-pub fn init_tracing(json: bool) -> logbuf::BatchLogGuard {
+pub fn init_tracing(json: bool) -> crate::web::logbuf::BatchLogGuard {
     use tracing_subscriber::EnvFilter;
-    let (writer, guard) = logbuf::BatchLog::start();
+    let (writer, guard) = crate::web::logbuf::BatchLog::start();
+    crate::web::access_log::install(writer.clone(), json);
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)

@@ -35,7 +35,8 @@ use crate::storage::audit::NewAuditEvent;
 use crate::storage::columns::scope_cols;
 use crate::web::client::TrustedProxies;
 use crate::web::metrics::{Metrics, Outcome};
-use crate::web::{current_request_id, ApiError};
+use crate::web::request_id::{self, RequestId};
+use crate::web::{access_log, current_request_id, ApiError};
 
 /// Everything the gateway needs, shared by all workers.
 pub struct Gateway {
@@ -47,18 +48,6 @@ pub struct Gateway {
     pub metrics: Arc<Metrics>,
     pub audit: Arc<DenyAudit>,
     pub tls: bool,
-}
-
-/// Displays a principal, or `-` when there is none (no allocation on the hot path).
-struct PrincipalLog<'a>(Option<&'a crate::policy::role::Principal>);
-
-impl std::fmt::Display for PrincipalLog<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.0 {
-            Some(p) => p.fmt(f),
-            None => f.write_str("-"),
-        }
-    }
 }
 
 impl Gateway {
@@ -77,8 +66,8 @@ impl Gateway {
 }
 
 /// What the access log line says about one request.
-#[derive(Default)]
 struct Trace {
+    request_id: RequestId,
     route: Option<usize>,
     principal: Option<crate::policy::role::Principal>,
     upstream_status: Option<u16>,
@@ -112,7 +101,12 @@ pub async fn handle_normalized(
     normalized: Result<String, PathError>,
 ) -> HttpResponse {
     let started = Instant::now();
-    let mut trace = Trace::default();
+    let mut trace = Trace {
+        request_id: request_id::current(),
+        route: None,
+        principal: None,
+        upstream_status: None,
+    };
     let (response, outcome) = match pipeline(
         &req, normalized, payload, &gw, &clients, &mut trace, started,
     )
@@ -122,18 +116,21 @@ pub async fn handle_normalized(
         Err((error, outcome)) => (error.response(), outcome),
     };
     gw.metrics.route(trace.route).inc(outcome);
-    tracing::info!(
-        target: "scopegate::access",
-        request_id = %current_request_id(),
-        method = %req.method(),
-        path = %req.path(),
-        route = trace.route.and_then(|i| gw.routes.routes().get(i)).map(|r| r.label.as_str()).unwrap_or("-"),
-        principal = %PrincipalLog(trace.principal.as_ref()),
-        outcome = outcome.as_str(),
-        status = response.status().as_u16(),
-        upstream_status = trace.upstream_status.unwrap_or(0),
-        latency_us = started.elapsed().as_micros() as u64,
-    );
+    access_log::record(&access_log::Entry {
+        request_id: trace.request_id.as_str(),
+        method: req.method().as_str(),
+        path: req.path(),
+        route: trace
+            .route
+            .and_then(|i| gw.routes.routes().get(i))
+            .map(|r| r.label.as_str())
+            .unwrap_or("-"),
+        principal: trace.principal.as_ref(),
+        outcome: outcome.as_str(),
+        status: response.status().as_u16(),
+        upstream_status: trace.upstream_status.unwrap_or(0),
+        latency_us: started.elapsed().as_micros() as u64,
+    });
     response
 }
 
@@ -208,7 +205,15 @@ async fn pipeline(
             Outcome::UpstreamError,
         )
     })?;
-    let out = outgoing(req, gw, route, &path, caller.as_ref(), allowed_header);
+    let out = outgoing(
+        req,
+        gw,
+        route,
+        &path,
+        &trace.request_id,
+        caller.as_ref(),
+        allowed_header,
+    );
     let body = match prefetch(&out, payload).await {
         Ok(body) => body,
         Err(e) => {
@@ -454,28 +459,33 @@ fn value(text: &str) -> Option<HeaderValue> {
 }
 
 /// The request the backend receives: the client's safe headers plus identity and
-/// forwarding headers set by the gateway.
+/// forwarding headers set by the gateway. Values are shared rather than copied where the
+/// request already holds them (request id, `Host`); the peer address is formatted once.
 fn outgoing<'a>(
     req: &'a HttpRequest,
     gw: &Gateway,
     route: &Route,
     path: &'a str,
+    request_id: &RequestId,
     caller: Option<&Authenticated>,
     allowed: Option<String>,
 ) -> Outgoing<'a> {
     let mut headers = headers::request_headers_to_forward(req.headers(), route.pass_authorization);
+    headers.reserve(9);
     let mut set = |name: &'static str, v: Option<HeaderValue>| {
         if let Some(v) = v {
             headers.push((HeaderName::from_static(name), v));
         }
     };
-    set("x-scopegate-request-id", value(&current_request_id()));
+    set("x-scopegate-request-id", Some(request_id.header().clone()));
     if let Some(who) = caller {
-        set("x-scopegate-principal", value(&who.principal.to_string()));
-        set(
-            "x-scopegate-account",
-            value(who.principal.account().as_str()),
-        );
+        let p = &who.principal;
+        let mut text = String::with_capacity(24 + p.identifier.as_str().len());
+        text.push_str(p.principal_type.as_str());
+        text.push(':');
+        text.push_str(p.identifier.as_str());
+        set("x-scopegate-principal", value(&text));
+        set("x-scopegate-account", value(p.account().as_str()));
     }
     if let Some(ids) = allowed {
         set("x-scopegate-allowed-ids", value(&ids));
@@ -490,47 +500,47 @@ fn outgoing<'a>(
         .get("x-forwarded-for")
         .and_then(|v| v.to_str().ok());
     let client_ip = gw.trusted.client_ip(peer, client_xff);
+    let client_ip_text = client_ip.to_string();
+    let client_ip_value = value(&client_ip_text);
     let xff = match (trusted_peer, client_xff) {
-        (true, Some(chain)) => format!("{chain}, {peer}"),
-        _ => peer.to_string(),
+        (true, Some(chain)) => value(&format!("{chain}, {peer}")),
+        _ if client_ip == peer => client_ip_value.clone(),
+        _ => value(&peer.to_string()),
     };
-    let proto = match (
-        trusted_peer,
-        req.headers()
-            .get("x-forwarded-proto")
-            .and_then(|v| v.to_str().ok()),
-    ) {
-        (true, Some(p)) => p.to_owned(),
-        _ => if gw.tls { "https" } else { "http" }.to_owned(),
+    let client_proto = req
+        .headers()
+        .get("x-forwarded-proto")
+        .filter(|_| trusted_peer)
+        .filter(|v| matches!(v.as_bytes(), b"http" | b"https"));
+    let proto = match client_proto {
+        Some(p) => p.clone(),
+        None => HeaderValue::from_static(if gw.tls { "https" } else { "http" }),
     };
     let host = req
         .headers()
         .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    set("x-forwarded-for", value(&xff));
-    set("x-forwarded-proto", value(&proto));
-    if !host.is_empty() {
-        set("x-forwarded-host", value(&host));
-    }
-    set("x-real-ip", value(&client_ip.to_string()));
-    let fwd_for = if client_ip.is_ipv6() {
-        format!("\"[{client_ip}]\"")
+        .filter(|h| !h.is_empty() && h.to_str().is_ok());
+    let mut forwarded = String::with_capacity(48);
+    forwarded.push_str("for=");
+    if client_ip.is_ipv6() {
+        forwarded.push_str("\"[");
+        forwarded.push_str(&client_ip_text);
+        forwarded.push_str("]\"");
     } else {
-        client_ip.to_string()
-    };
-    set(
-        "forwarded",
-        value(&format!(
-            "for={fwd_for};proto={proto}{}",
-            if host.is_empty() {
-                String::new()
-            } else {
-                format!(";host=\"{host}\"")
-            }
-        )),
-    );
+        forwarded.push_str(&client_ip_text);
+    }
+    forwarded.push_str(";proto=");
+    forwarded.push_str(proto.to_str().unwrap_or("http"));
+    if let Some(h) = host.and_then(|h| h.to_str().ok()) {
+        forwarded.push_str(";host=\"");
+        forwarded.push_str(h);
+        forwarded.push('"');
+    }
+    set("x-forwarded-for", xff);
+    set("x-forwarded-proto", Some(proto));
+    set("x-forwarded-host", host.cloned());
+    set("x-real-ip", client_ip_value);
+    set("forwarded", value(&forwarded));
     let content_length = req
         .headers()
         .get(header::CONTENT_LENGTH)

@@ -84,9 +84,7 @@ pub struct Prepared {
 /// Before routing: request id, header limit, CORS preflight.
 pub fn prepare(req: &ServiceRequest, settings: &EdgeSettings) -> Prepared {
     Prepared {
-        request_id: RequestId::from_client(
-            req.headers().get("x-request-id").map(HeaderValue::as_bytes),
-        ),
+        request_id: RequestId::from_client(req.headers().get("x-request-id")),
         early: early_answer(req, settings),
         origin: req.headers().get(header::ORIGIN).cloned(),
     }
@@ -101,10 +99,10 @@ pub fn finish<B: MessageBody + 'static>(
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     result.map(|res| {
         let mut res = res.map_into_boxed_body();
-        if let Ok(v) = HeaderValue::from_str(&request_id.0) {
-            res.headers_mut()
-                .insert(header::HeaderName::from_static("x-request-id"), v);
-        }
+        res.headers_mut().insert(
+            header::HeaderName::from_static("x-request-id"),
+            request_id.header().clone(),
+        );
         if let Some(o) = origin.filter(|o| o.to_str().is_ok_and(|o| settings.cors.allows(o))) {
             res.headers_mut()
                 .insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, o);

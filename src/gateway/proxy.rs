@@ -141,8 +141,9 @@ pub async fn forward(
         request = request.append_header((name, value));
     }
     let started = Instant::now();
-    let sending = async {
-        match body {
+    // One timer covers the wait for the head and, for small answers, the body.
+    let exchange = async {
+        let sent = match body {
             RequestBody::Empty => request.send().await,
             RequestBody::Full(bytes) => request.send_body(bytes).await,
             RequestBody::Stream {
@@ -159,55 +160,51 @@ pub async fn forward(
                     None => request.send_body(BodyStream::new(chained)).await,
                 }
             }
+        };
+        let mut response = sent.map_err(|e| send_error(upstream, e))?;
+        upstream
+            .metrics
+            .latency
+            .observe(started.elapsed().as_secs_f64());
+        let status = response.status();
+        let mut builder = HttpResponse::build(status);
+        for (name, value) in response_headers_to_return(response.headers()) {
+            builder.append_header((name, value));
         }
-    };
-    let response = match tokio::time::timeout(upstream.timeout, sending).await {
-        Err(_) => return Err(timeout_error(upstream)),
-        Ok(Err(e)) => return Err(send_error(upstream, e)),
-        Ok(Ok(r)) => r,
-    };
-    let mut response = response;
-    upstream
-        .metrics
-        .latency
-        .observe(started.elapsed().as_secs_f64());
-    let status = response.status();
-    let mut builder = HttpResponse::build(status);
-    for (name, value) in response_headers_to_return(response.headers()) {
-        builder.append_header((name, value));
-    }
-    let length = response
-        .headers()
-        .get(actix_web::http::header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    let body_allowed = !(status.is_informational()
-        || status == StatusCode::NO_CONTENT
-        || status == StatusCode::NOT_MODIFIED);
-    let answer = match (body_allowed, length) {
-        (false, _) => builder.finish(),
-        // Small answers of known length are read whole and written in one go (cheaper
-        // than streaming them chunk by chunk); larger or unsized ones are streamed.
-        (true, Some(len)) if len as usize <= PREFETCH_BYTES => {
-            let read =
-                tokio::time::timeout(upstream.timeout, response.body().limit(PREFETCH_BYTES)).await;
-            match read {
-                Ok(Ok(bytes)) => builder.body(bytes),
-                Ok(Err(e)) => {
-                    upstream.metrics.refused.inc();
-                    tracing::warn!(upstream = %upstream.name, error = %e, "upstream body unreadable");
-                    return Err(ApiError::new(
-                        ErrorCode::UpstreamUnavailable,
-                        format!("upstream `{}` is unavailable", upstream.name),
-                    ));
+        let length = response
+            .headers()
+            .get(actix_web::http::header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        let body_allowed = !(status.is_informational()
+            || status == StatusCode::NO_CONTENT
+            || status == StatusCode::NOT_MODIFIED);
+        let answer = match (body_allowed, length) {
+            (false, _) => builder.finish(),
+            // Small answers of known length are read whole and written in one go (cheaper
+            // than streaming them chunk by chunk); larger or unsized ones are streamed.
+            (true, Some(len)) if len as usize <= PREFETCH_BYTES => {
+                match response.body().limit(PREFETCH_BYTES).await {
+                    Ok(bytes) => builder.body(bytes),
+                    Err(e) => {
+                        upstream.metrics.refused.inc();
+                        tracing::warn!(upstream = %upstream.name, error = %e, "upstream body unreadable");
+                        return Err(ApiError::new(
+                            ErrorCode::UpstreamUnavailable,
+                            format!("upstream `{}` is unavailable", upstream.name),
+                        ));
+                    }
                 }
-                Err(_) => return Err(timeout_error(upstream)),
             }
-        }
-        (true, Some(len)) => builder.body(SizedStream::new(len, response)),
-        (true, None) => builder.body(BodyStream::new(response)),
+            (true, Some(len)) => builder.body(SizedStream::new(len, response)),
+            (true, None) => builder.body(BodyStream::new(response)),
+        };
+        Ok((answer, status))
     };
-    Ok((answer, status))
+    match tokio::time::timeout(upstream.timeout, exchange).await {
+        Err(_) => Err(timeout_error(upstream)),
+        Ok(result) => result,
+    }
 }
 
 fn timeout_error(upstream: &Upstream) -> ApiError {

@@ -5,9 +5,12 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::LazyLock;
 
-/// The id of one request.
+use actix_web::http::header::HeaderValue;
+
+/// The id of one request, kept as the header value it is sent as (cloning it is a
+/// reference-count increment, so echoing and forwarding it allocates nothing).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RequestId(pub String);
+pub struct RequestId(HeaderValue);
 
 tokio::task_local! {
     static CURRENT: RequestId;
@@ -18,26 +21,37 @@ static COUNTER: AtomicU64 = AtomicU64::new(1);
 
 impl RequestId {
     /// The client's id when it is 1–128 characters of `[A-Za-z0-9._-]`, else a new one.
-    pub fn from_client(header: Option<&[u8]>) -> Self {
+    pub fn from_client(header: Option<&HeaderValue>) -> Self {
         match header {
             Some(v)
                 if !v.is_empty()
                     && v.len() <= 128
-                    && v.iter()
+                    && v.as_bytes()
+                        .iter()
                         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')) =>
             {
-                RequestId(String::from_utf8_lossy(v).into_owned())
+                RequestId(v.clone())
             }
             _ => Self::generate(),
         }
     }
 
     pub fn generate() -> Self {
-        RequestId(format!(
-            "{}-{:x}",
-            *PREFIX,
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        ))
+        let text = format!("{}-{:x}", *PREFIX, COUNTER.fetch_add(1, Ordering::Relaxed));
+        // Hex digits and `-` only: always a valid header value.
+        RequestId(
+            HeaderValue::from_maybe_shared(bytes::Bytes::from(text))
+                .unwrap_or(HeaderValue::from_static("invalid")),
+        )
+    }
+
+    pub fn as_str(&self) -> &str {
+        // Only ASCII is ever stored (checked above).
+        self.0.to_str().unwrap_or_default()
+    }
+
+    pub fn header(&self) -> &HeaderValue {
+        &self.0
     }
 
     /// Runs `fut` with this id as the current request id.
@@ -48,9 +62,14 @@ impl RequestId {
 
 /// The id of the request being served, or a fresh one outside a request.
 pub fn current_request_id() -> String {
+    current().as_str().to_owned()
+}
+
+/// The current request id as a header value (no copy).
+pub fn current() -> RequestId {
     CURRENT
-        .try_with(|r| r.0.clone())
-        .unwrap_or_else(|_| RequestId::generate().0)
+        .try_with(RequestId::clone)
+        .unwrap_or_else(|_| RequestId::generate())
 }
 
 #[cfg(test)]
@@ -59,13 +78,23 @@ mod tests {
 
     #[test]
     fn client_ids_are_kept_only_when_safe() {
+        let header = |v: &[u8]| HeaderValue::from_bytes(v).unwrap();
         assert_eq!(
-            RequestId::from_client(Some(b"abc-123.x_y")).0,
+            RequestId::from_client(Some(&header(b"abc-123.x_y"))).as_str(),
             "abc-123.x_y"
         );
-        for bad in [&b""[..], b"a b", b"a\r\nx: y", &[b'a'; 129]] {
-            assert_ne!(RequestId::from_client(Some(bad)).0.as_bytes(), bad);
+        for bad in [&b""[..], b"a b", b"a\tb", b"caf\xc3\xa9", &[b'a'; 129]] {
+            assert_ne!(
+                RequestId::from_client(Some(&header(bad)))
+                    .as_str()
+                    .as_bytes(),
+                bad
+            );
         }
+        let generated = RequestId::generate();
+        let (prefix, counter) = generated.as_str().split_once('-').unwrap();
+        assert_eq!(prefix.len(), 8);
+        assert!(u64::from_str_radix(counter, 16).is_ok());
         assert_ne!(RequestId::generate(), RequestId::generate());
     }
 }

@@ -227,3 +227,115 @@ fn demo_starts_prints_its_banner_and_serves() {
         "SQLite under ./.scopegate/"
     );
 }
+
+/// Starts `serve` with `config` (TOML) and `args`; stdout lines arrive on the receiver.
+fn serve_with_output(
+    dir: &std::path::Path,
+    config: &str,
+    args: &[&str],
+) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+    use std::io::{BufRead, BufReader};
+    let file = dir.join("sg.toml");
+    std::fs::write(&file, config).unwrap();
+    let mut child = scopegate()
+        .args(["serve", "--config"])
+        .arg(&file)
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx)
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Sends one HTTP/1.1 request and returns the status line.
+fn http_get(port: u16, path: &str, headers: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\n{headers}Connection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).ok()?;
+    answer.lines().next().map(str::to_owned)
+}
+
+#[test]
+fn serve_writes_one_json_access_line_per_request_without_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let db = format!("sqlite://{}/sg.db", dir.path().display());
+    let config = format!(
+        "[server]\nlisten = \"127.0.0.1:{port}\"\n[database]\nurl = \"{db}\"\n\
+         [upstreams]\ninsights = \"http://127.0.0.1:9\"\nprofiles = \"http://127.0.0.1:9\"\n\
+         teams = \"http://127.0.0.1:9\"\n[gateway]\nroute_packs = [\"default\"]\n"
+    );
+    let (mut child, rx) = serve_with_output(dir.path(), &config, &["--log-format", "json"]);
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while http_get(port, "/healthz", "").is_none() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let secret = "pat.acme.tok1.c2VjcmV0LW5vdC10by1iZS1sb2dnZWQ";
+    let status = http_get(
+        port,
+        "/v1/insights/status?x=1",
+        "X-Request-Id: trace-me-42\r\n",
+    );
+    assert!(
+        status.is_some_and(|s| s.contains(" 502 ")),
+        "upstream is down"
+    );
+    let denied = http_get(port, "/v1/collections", &format!("x-api-key: {secret}\r\n"));
+    assert!(
+        denied.as_deref().is_some_and(|s| s.contains(" 401 ")),
+        "{denied:?}"
+    );
+    let mut lines = Vec::new();
+    let mut access = Vec::new();
+    while access.len() < 2 && std::time::Instant::now() < deadline {
+        if let Ok(line) = rx.recv_timeout(std::time::Duration::from_millis(200)) {
+            let v: serde_json::Value = serde_json::from_str(&line)
+                .unwrap_or_else(|e| panic!("every line is JSON ({e}): {line}"));
+            if v["target"] == "scopegate::access" {
+                access.push(v);
+            }
+            lines.push(line);
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(access.len(), 2, "one access line per request: {lines:#?}");
+    let first = &access[0];
+    assert_eq!(first["request_id"], "trace-me-42");
+    assert_eq!(first["method"], "GET");
+    assert_eq!(first["path"], "/v1/insights/status");
+    assert_eq!(first["route"], "GET /v1/insights/status");
+    assert_eq!(first["outcome"], "upstream_error");
+    assert_eq!(first["status"], 502);
+    assert_eq!(first["principal"], "-");
+    assert!(first["latency_us"].is_u64() && first["timestamp"].is_string());
+    assert_eq!(access[1]["status"], 401);
+    assert!(
+        lines.iter().all(|l| !l.contains("c2VjcmV0")),
+        "no secret in the log: {lines:#?}"
+    );
+}
