@@ -125,7 +125,7 @@ pub async fn build_state(
         routes,
         authn,
         authz,
-        upstreams: Upstream::from_config(&config, &metrics),
+        upstreams: Upstream::from_config(&config, &metrics).map_err(AppError::Config)?,
         trusted: TrustedProxies::parse(&config.gateway.trusted_proxies),
         audit: Arc::new(DenyAudit::new(10_000, metrics.clone())),
         metrics,

@@ -73,7 +73,9 @@ impl Default for DatabaseConfig {
     }
 }
 
-/// An upstream: a base URL, or a table with per-upstream timeouts.
+/// An upstream: a base URL, or a table with per-upstream timeouts and, for `https://`
+/// upstreams signed by a private CA, that CA's certificates (`ca_file`, PEM; the public
+/// web roots stay trusted too).
 #[derive(Debug, Clone, Deserialize, PartialEq)]
 #[serde(untagged)]
 pub enum UpstreamConfig {
@@ -87,6 +89,7 @@ pub struct UpstreamTable {
     pub url: String,
     pub connect_timeout_ms: Option<u64>,
     pub timeout_ms: Option<u64>,
+    pub ca_file: Option<PathBuf>,
 }
 
 impl UpstreamConfig {
@@ -94,6 +97,13 @@ impl UpstreamConfig {
         match self {
             Self::Url(u) => u,
             Self::Table(t) => &t.url,
+        }
+    }
+
+    pub fn ca_file(&self) -> Option<&std::path::Path> {
+        match self {
+            Self::Url(_) => None,
+            Self::Table(t) => t.ca_file.as_deref(),
         }
     }
 }
@@ -331,6 +341,20 @@ impl Config {
                     format!("`{url}` is not an http:// or https:// URL"),
                 ));
             }
+            if let Some(ca) = up.ca_file() {
+                if !url.starts_with("https://") {
+                    return Err(key_err(
+                        &format!("upstreams.{name}.ca_file"),
+                        "only https:// upstreams take a ca_file".into(),
+                    ));
+                }
+                if let Err(e) = std::fs::metadata(ca) {
+                    return Err(key_err(
+                        &format!("upstreams.{name}.ca_file"),
+                        format!("`{}`: {e}", ca.display()),
+                    ));
+                }
+            }
         }
         for cidr in &self.gateway.trusted_proxies {
             if cidr.parse::<ipnet::IpNet>().is_err() && cidr.parse::<std::net::IpAddr>().is_err() {
@@ -411,7 +435,8 @@ attributes = { team = "{team}" }
             UpstreamConfig::Table(UpstreamTable {
                 url: "https://teams.internal".into(),
                 connect_timeout_ms: Some(500),
-                timeout_ms: Some(5000)
+                timeout_ms: Some(5000),
+                ca_file: None,
             })
         );
         assert_eq!(c.routes[0].attributes["team"], "{team}");
@@ -461,6 +486,14 @@ attributes = { team = "{team}" }
             ("[server]\nlisten = \"nowhere\"", "server.listen"),
             ("[database]\nurl = \"mysql://x\"", "database.url"),
             ("[upstreams]\nx = \"ftp://a\"", "upstreams.x"),
+            (
+                "[upstreams]\nx = { url = \"http://a\", ca_file = \"/etc/hosts\" }",
+                "upstreams.x.ca_file",
+            ),
+            (
+                "[upstreams]\nx = { url = \"https://a\", ca_file = \"/nonexistent/ca.pem\" }",
+                "upstreams.x.ca_file",
+            ),
             (
                 "[gateway]\ntrusted_proxies = [\"10.0.0.0/99\"]",
                 "gateway.trusted_proxies",

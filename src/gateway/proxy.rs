@@ -7,6 +7,8 @@
 //! comes.
 
 use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::body::{BodyStream, SizedStream};
@@ -30,15 +32,27 @@ pub struct Upstream {
     pub connect_timeout: Duration,
     pub timeout: Duration,
     pub metrics: UpstreamMetrics,
+    /// TLS settings when the upstream has its own CA (`ca_file`); else awc's defaults
+    /// (the public web roots).
+    pub tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl Upstream {
-    /// Every configured upstream with its effective timeouts.
-    pub fn from_config(config: &Config, metrics: &Metrics) -> HashMap<String, Upstream> {
+    /// Every configured upstream with its effective timeouts and TLS roots.
+    pub fn from_config(
+        config: &Config,
+        metrics: &Metrics,
+    ) -> Result<HashMap<String, Upstream>, String> {
         config
             .upstreams
             .iter()
             .map(|(name, up)| {
+                let tls = match up.ca_file() {
+                    Some(path) => Some(Arc::new(
+                        tls_with_ca(path).map_err(|e| format!("upstreams.{name}.ca_file: {e}"))?,
+                    )),
+                    None => None,
+                };
                 let (connect, total) = match up {
                     UpstreamConfig::Url(_) => (None, None),
                     UpstreamConfig::Table(t) => (t.connect_timeout_ms, t.timeout_ms),
@@ -51,21 +65,52 @@ impl Upstream {
                     ),
                     timeout: Duration::from_millis(total.unwrap_or(config.gateway.timeout_ms)),
                     metrics: metrics.upstream(name),
+                    tls,
                 };
-                (name.clone(), upstream)
+                Ok((name.clone(), upstream))
             })
             .collect()
     }
 
     /// A pooled client for this upstream (built once per worker).
     pub fn client(&self) -> awc::Client {
+        let mut connector = awc::Connector::new().timeout(self.connect_timeout).limit(0);
+        if let Some(tls) = &self.tls {
+            connector = connector.rustls_0_23(tls.clone());
+        }
         awc::Client::builder()
             .disable_redirects()
             .no_default_headers()
-            .connector(awc::Connector::new().timeout(self.connect_timeout).limit(0))
+            .connector(connector)
             .disable_timeout()
             .finish()
     }
+}
+
+/// A TLS client config trusting the public web roots plus the certificates in `ca_file`.
+fn tls_with_ca(ca_file: &Path) -> Result<rustls::ClientConfig, String> {
+    let pem = std::fs::read(ca_file).map_err(|e| format!("`{}`: {e}", ca_file.display()))?;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    let mut added = 0;
+    for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
+        let cert = cert.map_err(|e| format!("`{}`: {e}", ca_file.display()))?;
+        roots
+            .add(cert)
+            .map_err(|e| format!("`{}`: {e}", ca_file.display()))?;
+        added += 1;
+    }
+    if added == 0 {
+        return Err(format!("no certificate in `{}`", ca_file.display()));
+    }
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(config)
 }
 
 /// Per-worker clients, one per upstream.

@@ -166,3 +166,38 @@ async fn org_writes_need_permissions_and_are_audited() {
         .await;
     assert_eq!(unsupported.status, 400);
 }
+
+/// Harness clients send a body and `Content-Type` on GET and DELETE; both are ignored.
+#[actix_web::test]
+async fn bodies_and_content_types_on_get_and_delete_are_ignored() {
+    let app = TestApp::start().await;
+    app.seed_scopes().await;
+    let send = |method: &str, path: &str, content_type: &str, body: &'static str| {
+        let method = actix_web::http::Method::from_bytes(method.as_bytes()).unwrap();
+        app.client
+            .request(method, format!("{}{path}", app.url))
+            .insert_header(("x-api-key", app.admin_token.as_str()))
+            .insert_header(("content-type", content_type))
+            .send_body(body)
+    };
+    for (content_type, body) in [
+        ("text/plain", "not json at all"),
+        ("application/json", "{\"broken\":"),
+        ("application/xml", "<org/>"),
+    ] {
+        let mut res = send("GET", "/v1/orgs/eng", content_type, body)
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "GET with {content_type}");
+        let got: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(got["org"]["identifier"], "eng");
+    }
+    let mut res = send("DELETE", "/v1/orgs/eng/projects/web", "text/xml", "<why/>")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let deleted: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(deleted["project"]["identifier"], "web");
+    let gone = app.admin("GET", "/v1/orgs/eng/projects/web", None).await;
+    assert_eq!(gone.status, 404);
+}

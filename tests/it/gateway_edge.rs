@@ -87,6 +87,7 @@ async fn edge_app() -> TestApp {
                 url: format!("http://{addr}"),
                 connect_timeout_ms: Some(300),
                 timeout_ms: Some(timeout),
+                ca_file: None,
             })
         };
         c.upstreams

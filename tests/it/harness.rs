@@ -24,6 +24,8 @@ pub const JWT_SECRET: &str = "test-secret-test-secret-test-secret-0123";
 #[allow(dead_code)]
 pub struct TestApp {
     pub url: String,
+    /// The operational listener when `server.ops_listen` is set.
+    pub ops_url: Option<String>,
     pub admin_token: String,
     pub db: Db,
     pub state: web::Data<State>,
@@ -106,10 +108,12 @@ impl TestApp {
         .expect("join");
         let running = app::start(state.clone()).expect("start");
         let url = format!("http://{}", running.addrs[0]);
+        let ops_url = running.ops_addrs.first().map(|a| format!("http://{a}"));
         let handle = running.handle.clone();
         actix_web::rt::spawn(running.wait());
         let app = TestApp {
             url,
+            ops_url,
             admin_token: boot.token,
             db,
             state,

@@ -24,3 +24,4 @@ mod raw;
 mod replicas;
 mod storage;
 mod support;
+mod tls_ops;
