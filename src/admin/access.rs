@@ -94,7 +94,7 @@ pub struct AclRequest {
 /// The principal an answer is about, with Harness's older spellings too.
 #[derive(Serialize, ToSchema, Clone, Debug)]
 #[serde(rename_all = "camelCase")]
-pub struct PrincipalOut {
+pub struct AclPrincipalOut {
     pub identifier: String,
     #[serde(rename = "type")]
     pub principal_type: String,
@@ -120,7 +120,7 @@ pub struct AccessControlOut {
 #[derive(Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct AclData {
-    pub principal: PrincipalOut,
+    pub principal: AclPrincipalOut,
     pub access_control_list: Vec<AccessControlOut>,
 }
 
@@ -137,7 +137,7 @@ pub struct AclResponse {
     pub correlation_id: String,
 }
 
-impl PrincipalOut {
+impl AclPrincipalOut {
     pub fn of(p: &Principal) -> Self {
         Self {
             identifier: p.identifier.to_string(),
@@ -407,7 +407,7 @@ pub async fn acl(
     Ok(HttpResponse::Ok().json(AclResponse {
         status: "SUCCESS".into(),
         data: AclData {
-            principal: PrincipalOut::of(&who.principal),
+            principal: AclPrincipalOut::of(&who.principal),
             access_control_list: list,
         },
         meta_data: None,
@@ -437,7 +437,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         AclResponse,
         AclData,
         AccessControlOut,
-        PrincipalOut,
+        AclPrincipalOut,
         super::access_explain::ExplainRequest,
         super::access_explain::ExplainResponse,
         super::access_explain::GrantedBy,

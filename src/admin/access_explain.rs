@@ -12,7 +12,7 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::access::{item_scope, subject, PrincipalIn, PrincipalOut, ResourceScopeIn};
+use super::access::{item_scope, subject, AclPrincipalOut, PrincipalIn, ResourceScopeIn};
 use super::body::JsonBody;
 use super::context::Caller;
 use super::{resource, AdminState};
@@ -75,10 +75,10 @@ pub struct ExplainResponse {
     pub near_misses: Option<Vec<NearMissOut>>,
     /// One sentence, as logged.
     pub reason: String,
-    pub principal: PrincipalOut,
+    pub principal: AclPrincipalOut,
 }
 
-fn answer(e: Explanation, principal: PrincipalOut) -> ExplainResponse {
+fn answer(e: Explanation, principal: AclPrincipalOut) -> ExplainResponse {
     ExplainResponse {
         permitted: e.permitted,
         granted_by: e.granted_by.map(|g| GrantedBy {
@@ -129,7 +129,7 @@ pub async fn explain(
     let scope = item_scope(caller.account(), &q.resource_scope)
         .map_err(|m| ApiError::invalid(format!("invalid `resourceScope`: {m}")))?;
     let who = subject(&state, &caller, q.principal.as_ref(), Some(&scope)).await?;
-    let principal = PrincipalOut::of(&who.principal);
+    let principal = AclPrincipalOut::of(&who.principal);
     if who.disabled() {
         return Ok(HttpResponse::Ok().json(ExplainResponse {
             permitted: false,

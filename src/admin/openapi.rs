@@ -278,3 +278,38 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .config(utoipa_swagger_ui::Config::from("/api-docs/openapi.json")),
         );
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use utoipa::OpenApi;
+
+    /// utoipa names a schema after its Rust type; two types of one name in different
+    /// modules would silently replace each other in the merged document.
+    #[test]
+    fn no_two_parts_define_one_schema_name_differently() {
+        let mut parts = vec![
+            super::Base::openapi(),
+            super::super::orgs::OrgsApi::openapi(),
+        ];
+        parts.extend(super::super::openapi_parts());
+        let mut seen: BTreeMap<String, serde_json::Value> = BTreeMap::new();
+        let mut clashes = Vec::new();
+        for part in parts {
+            let Some(components) = part.components else {
+                continue;
+            };
+            for (name, schema) in components.schemas {
+                let schema = serde_json::to_value(schema).unwrap();
+                match seen.get(&name) {
+                    Some(other) if *other != schema => clashes.push(name),
+                    _ => {
+                        seen.insert(name, schema);
+                    }
+                }
+            }
+        }
+        assert!(clashes.is_empty(), "schemas defined twice: {clashes:?}");
+    }
+}
