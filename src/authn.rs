@@ -273,6 +273,12 @@ impl Authenticator {
         }
     }
 
+    /// The throttle of failed password proofs, per (key, client address): logins, and
+    /// users proving their current password to change it.
+    pub fn password_throttle(&self) -> &login::LoginThrottle {
+        &self.throttle
+    }
+
     /// Checks an email and password of `account` and issues an own JWT.
     pub async fn login(
         &self,

@@ -21,6 +21,7 @@ use crate::policy::Scope;
 use crate::storage::epochs::{EpochKind, Epochs};
 use crate::storage::grants::load_principal;
 use crate::storage::registry::Registry;
+use crate::storage::tokens::ApiToken;
 use crate::storage::{Db, StorageError};
 
 #[derive(Debug, Error)]
@@ -288,9 +289,14 @@ impl Authz {
             if since_prune >= 2400 {
                 since_prune = 0;
                 let db = self.db.clone();
-                let cutoff = now_ms() - 3_600_000;
-                let _ =
-                    blocking(move || Ok(Registry::prune_changes(&mut *db.conn()?, cutoff)?)).await;
+                let now = now_ms();
+                let _ = blocking(move || {
+                    let conn = &mut *db.conn()?;
+                    Registry::prune_changes(conn, now - 3_600_000)?;
+                    ApiToken::delete_superseded(conn, now)?;
+                    Ok(())
+                })
+                .await;
             }
         }
     }

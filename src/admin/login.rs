@@ -66,7 +66,7 @@ fn account_of(req: &HttpRequest, field: Option<String>) -> Result<String, ApiErr
 }
 
 /// The client address the throttle keys on.
-fn client_ip(req: &HttpRequest, state: &AdminState) -> IpAddr {
+pub(super) fn client_ip(req: &HttpRequest, state: &AdminState) -> IpAddr {
     let peer = req
         .peer_addr()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| a.ip());

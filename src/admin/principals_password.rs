@@ -2,7 +2,8 @@
 //! sets its own password by proving the current one, or a caller with `core_user_manage`
 //! at the account sets anyone's. The check of the current password happens before any
 //! write; a wrong one is a 403 `ACCESS_DENIED` ("current password is wrong"), recorded
-//! like every refused write. argon2 runs in the blocking pool; no password, hash or part of
+//! like every refused write. Wrong proofs are throttled like logins, per (user, client
+//! address): past `auth.login_max_failures` the answer is 429 until the backoff ends. argon2 runs in the blocking pool; no password, hash or part of
 //! one is ever answered, logged or written to the audit row.
 
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -13,11 +14,12 @@ use utoipa::ToSchema;
 use super::audit::{self, Audited, Bump, WriteMeta};
 use super::body::JsonBody;
 use super::context::Caller;
+use super::login::client_ip;
 use super::principals_common::{is_self, path_param};
 use super::users::{find_user, user_out, UserOut};
 use super::AdminState;
 use crate::authn::password;
-use crate::web::ApiError;
+use crate::web::{now_ms, ApiError};
 
 /// `PUT /v1/users/{user}/password`. No `Debug`: it holds secrets.
 #[derive(Deserialize, ToSchema)]
@@ -58,7 +60,7 @@ async fn current_matches(
         .map_err(ApiError::internal)
 }
 
-#[utoipa::path(put, path = "/v1/users/{user}/password", tag = "Users", params(("user" = String, Path)), request_body = PasswordChange, responses((status = 200, description = "The entity as written", body = UserOut), (status = 400, description = "INVALID_REQUEST: malformed body, field, parameter or reference"), (status = 403, description = "ACCESS_DENIED: a permission is missing (named in the body)"), (status = 404, description = "NOT_FOUND: the entity, its organization or project, or a referenced entity does not exist")))]
+#[utoipa::path(put, path = "/v1/users/{user}/password", tag = "Users", params(("user" = String, Path)), request_body = PasswordChange, responses((status = 200, description = "The entity as written", body = UserOut), (status = 400, description = "INVALID_REQUEST: malformed body, field, parameter or reference"), (status = 403, description = "ACCESS_DENIED: a permission is missing (named in the body)"), (status = 404, description = "NOT_FOUND: the entity, its organization or project, or a referenced entity does not exist"), (status = 429, description = "TOO_MANY_REQUESTS: wrong current passwords throttled (see Retry-After)")))]
 pub async fn set_password(
     req: HttpRequest,
     state: web::Data<AdminState>,
@@ -74,10 +76,18 @@ pub async fn set_password(
     let how = match (manage, change.current_password) {
         (Ok(()), _) => "core_user_manage",
         (Err(_), Some(current)) if is_self(&caller, &user) => {
+            let throttle = state.authn.password_throttle();
+            let (key, client) = (
+                format!("password-change:{}:{user}", caller.account()),
+                client_ip(&req, &state),
+            );
+            throttle.check(&key, client, now_ms())?;
             if !current_matches(&state, &caller, &user, current).await? {
+                throttle.record_failure(&key, client, now_ms());
                 let e = ApiError::denied("current password is wrong", None, None);
                 return Err(audit::denied(&state, &caller, meta, e).await);
             }
+            throttle.record_success(&key, client);
             "current password"
         }
         (Err(_), None) if is_self(&caller, &user) => {

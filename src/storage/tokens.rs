@@ -125,6 +125,12 @@ impl ApiToken {
         Ok(())
     }
 
+    /// Deletes the values that were rotated out and whose grace time ended before `now`
+    /// (they no longer authenticate; this only keeps the table small).
+    pub fn delete_superseded(conn: &mut DbConnection, now: i64) -> StorageResult<usize> {
+        Ok(diesel::delete(t::table.filter(t::grace_until.lt(now))).execute(conn)?)
+    }
+
     /// Deletes every value of one logical token (revocation).
     pub fn delete_logical(
         conn: &mut DbConnection,

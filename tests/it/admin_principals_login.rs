@@ -198,3 +198,42 @@ async fn failed_logins_are_throttled_per_email_and_address() {
     let again = login(&app, &[], right).await;
     assert_eq!(again.status, 429, "the throttled address still waits");
 }
+
+/// Proving the current password to change it is throttled like a login: a stolen session
+/// cannot guess the password at full speed.
+#[actix_web::test]
+async fn wrong_current_passwords_are_throttled() {
+    let app = TestApp::start_with(|c| c.auth.login_max_failures = 3).await;
+    lena(&app).await;
+    let logged_in = login(
+        &app,
+        &[],
+        json!({"email": "lena@acme.test", "password": PASSWORD, "account": "acme"}),
+    )
+    .await;
+    let jwt = logged_in.body["token"].as_str().expect("token").to_owned();
+    let change = |current: &'static str| {
+        app.send(
+            "PUT",
+            "/v1/users/lena/password",
+            Some(("authorization", format!("Bearer {jwt}"))),
+            Some(json!({"password": "a brand new secret", "current_password": current})),
+        )
+    };
+    for _ in 0..3 {
+        let wrong = change("wrong guess").await;
+        assert_eq!(wrong.status, 403, "{}", wrong.body);
+    }
+    let throttled = change(PASSWORD).await;
+    assert_eq!(throttled.status, 429, "{}", throttled.body);
+    assert_eq!(throttled.body["code"], "TOO_MANY_REQUESTS");
+    assert!(throttled.header("retry-after").is_some());
+    // Nothing was changed: the old password still logs in.
+    let old = login(
+        &app,
+        &[],
+        json!({"email": "lena@acme.test", "password": PASSWORD, "account": "acme"}),
+    )
+    .await;
+    assert_eq!(old.status, 200, "{}", old.body);
+}

@@ -480,3 +480,45 @@ fn sqlite_folder_is_created_and_urls_are_checked() {
     let (db, _d) = sqlite_db();
     db.ping().unwrap();
 }
+
+#[test]
+fn rotated_token_values_are_deleted_once_their_grace_time_ended() {
+    use scopegate::storage::tokens::ApiToken;
+    on_each_backend("token_prune", |db| {
+        let row = |token_id: &str, grace_until: Option<i64>| ApiToken {
+            token_id: token_id.into(),
+            account: "acme".into(),
+            owner_type: "USER".into(),
+            owner_org: String::new(),
+            owner_project: String::new(),
+            owner_identifier: "alice".into(),
+            identifier: "ci".into(),
+            name: "CI".into(),
+            secret_hash: "$argon2id$not-a-real-hash".into(),
+            permissions: None,
+            valid_to: None,
+            grace_until,
+            issued_by: "USER:alice".into(),
+            created: 1,
+        };
+        db.transaction(|c| {
+            seed(c);
+            row("current", None).insert(c)?;
+            row("in_grace", Some(2_000)).insert(c)?;
+            row("ended", Some(999)).insert(c)
+        })
+        .unwrap();
+        let deleted = db
+            .transaction(|c| ApiToken::delete_superseded(c, 1_000))
+            .unwrap();
+        assert_eq!(deleted, 1);
+        let mut conn = db.conn().unwrap();
+        assert!(ApiToken::find_by_id(&mut conn, "ended").unwrap().is_none());
+        for kept in ["current", "in_grace"] {
+            assert!(
+                ApiToken::find_by_id(&mut conn, kept).unwrap().is_some(),
+                "{kept}"
+            );
+        }
+    });
+}
