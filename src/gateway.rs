@@ -479,13 +479,11 @@ fn outgoing<'a>(
     };
     set("x-scopegate-request-id", Some(request_id.header().clone()));
     if let Some(who) = caller {
-        let p = &who.principal;
-        let mut text = String::with_capacity(24 + p.identifier.as_str().len());
-        text.push_str(p.principal_type.as_str());
-        text.push(':');
-        text.push_str(p.identifier.as_str());
-        set("x-scopegate-principal", value(&text));
-        set("x-scopegate-account", value(p.account().as_str()));
+        set("x-scopegate-principal", value(&who.principal.to_string()));
+        set(
+            "x-scopegate-account",
+            value(who.principal.account().as_str()),
+        );
     }
     if let Some(ids) = allowed {
         set("x-scopegate-allowed-ids", value(&ids));
