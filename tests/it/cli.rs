@@ -228,12 +228,22 @@ fn demo_starts_prints_its_banner_and_serves() {
     );
 }
 
+/// A child process that is killed when the test ends, failed assertions included.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts `serve` with `config` (TOML) and `args`; stdout lines arrive on the receiver.
 fn serve_with_output(
     dir: &std::path::Path,
     config: &str,
     args: &[&str],
-) -> (std::process::Child, std::sync::mpsc::Receiver<String>) {
+) -> (KillOnDrop, std::sync::mpsc::Receiver<String>) {
     use std::io::{BufRead, BufReader};
     let file = dir.join("sg.toml");
     std::fs::write(&file, config).unwrap();
@@ -254,7 +264,7 @@ fn serve_with_output(
             }
         }
     });
-    (child, rx)
+    (KillOnDrop(child), rx)
 }
 
 fn free_port() -> u16 {
@@ -289,7 +299,7 @@ fn serve_writes_one_json_access_line_per_request_without_secrets() {
          [upstreams]\ninsights = \"http://127.0.0.1:9\"\nprofiles = \"http://127.0.0.1:9\"\n\
          teams = \"http://127.0.0.1:9\"\n[gateway]\nroute_packs = [\"default\"]\n"
     );
-    let (mut child, rx) = serve_with_output(dir.path(), &config, &["--log-format", "json"]);
+    let (child, rx) = serve_with_output(dir.path(), &config, &["--log-format", "json"]);
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
     while http_get(port, "/healthz", "").is_none() && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(100));
@@ -321,8 +331,7 @@ fn serve_writes_one_json_access_line_per_request_without_secrets() {
             lines.push(line);
         }
     }
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
     assert_eq!(access.len(), 2, "one access line per request: {lines:#?}");
     let first = &access[0];
     assert_eq!(first["request_id"], "trace-me-42");
