@@ -4,6 +4,8 @@
 #   nginx      nginx as a plain reverse proxy in front of it (keep-alive upstream)
 #   bare       the least an actix-web + awc forwarder does (examples/bare_forwarder.rs):
 #              the ceiling for anything built on scopegate's HTTP stack
+#   hyper      the least a hyper 1.x forwarder does (benches/hyper_forwarder, a package of
+#              its own): what another Rust HTTP stack reaches on the same machine
 #   scopegate  API token, RBAC check, identity and forwarding headers, metrics, access log
 #   sg-nolog   the same with the access log line switched off (RUST_LOG)
 #   sg-public  a public route: no credential, no RBAC (forwarding, headers, metrics, log)
@@ -29,9 +31,10 @@ trap stop_all EXIT
 
 command -v wrk >/dev/null && command -v nginx >/dev/null || { echo "needs wrk and nginx (apt-get install wrk nginx-light)" >&2; exit 2; }
 cargo build --release --quiet --bin scopegate --example bare_forwarder
+cargo build --release --quiet --manifest-path benches/hyper_forwarder/Cargo.toml --target-dir target
 bin=target/release/scopegate
 
-backend=19101; proxy=19102; gate=19103; bare=19104; nolog=19105
+backend=19101; proxy=19102; gate=19103; bare=19104; nolog=19105; hyper=19106
 nginx_conf() { # dir body
   mkdir -p "$work/$1/logs"
   cat > "$work/$1/nginx.conf" <<NGINX
@@ -52,6 +55,7 @@ nginx_conf proxy "upstream backend { server 127.0.0.1:$backend; keepalive 64; }
   server { listen 127.0.0.1:$proxy; location / { proxy_pass http://backend; proxy_http_version 1.1;
     proxy_set_header Connection \"\"; proxy_set_header X-Forwarded-For \$remote_addr; } }"
 target/release/examples/bare_forwarder "127.0.0.1:$bare" "http://127.0.0.1:$backend" &
+target/release/hyper_forwarder "127.0.0.1:$hyper" "127.0.0.1:$backend" &
 
 config() { # port
   cat <<TOML
@@ -75,7 +79,7 @@ token=$("$bin" bootstrap --account bench --admin-email admin@bench.test --config
 RUST_LOG=info,scopegate::access=off "$bin" serve --config "$work/nolog.toml" > "$work/nolog.log" 2>&1 &
 path=/v1/integrations/github
 public=/v1/insights/status
-for port in $gate $nolog $bare; do
+for port in $gate $nolog $bare $hyper; do
   for _ in $(seq 50); do curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break; curl -s -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null && break; sleep 0.2; done
 done
 curl -fs -H "x-api-key: $token" "http://127.0.0.1:$gate$path" >/dev/null || { echo "scopegate did not answer"; cat "$work/scopegate.log"; exit 1; }
@@ -93,6 +97,7 @@ results=$( for _ in $(seq "$rounds"); do
   run direct "http://127.0.0.1:$backend$path"
   run nginx "http://127.0.0.1:$proxy$path"
   run bare "http://127.0.0.1:$bare$path"
+  run hyper "http://127.0.0.1:$hyper$path"
   run scopegate "http://127.0.0.1:$gate$path" "x-api-key: $token"
   run sg-nolog "http://127.0.0.1:$nolog$path" "x-api-key: $token"
   run sg-public "http://127.0.0.1:$gate$public"
@@ -115,11 +120,13 @@ for name, runs in rows.items():
     pick = min(runs, key=lambda r: abs(r[0] - rps))
     median[name] = (rps, ms(pick[1]), ms(pick[2]))
     print(f"{name:<10} {rps:>8.0f} {ms(pick[1]):>7.2f} {ms(pick[2]):>7.2f}   " + " ".join(f"{r[0]:.0f}" for r in runs))
-n, b, s = median["nginx"], median["bare"], median["scopegate"]
+n, b, h, s = median["nginx"], median["bare"], median["hyper"], median["scopegate"]
 print(f"scopegate / nginx = {s[0]/n[0]:.2f}x (p99 {s[2]:.2f} vs {n[2]:.2f} ms)   "
-      f"scopegate / bare = {s[0]/b[0]:.2f}x   bare / nginx = {b[0]/n[0]:.2f}x")
+      f"scopegate / bare = {s[0]/b[0]:.2f}x   bare / nginx = {b[0]/n[0]:.2f}x   "
+      f"hyper / nginx = {h[0]/n[0]:.2f}x")
 us = lambda name: 1e6 / median[name][0]
 print(f"time per request at saturation: nginx {us('nginx'):.1f} us, bare {us('bare'):.1f} us, "
+      f"hyper {us('hyper'):.1f} us, "
       f"scopegate {us('scopegate'):.1f} us (public route {us('sg-public'):.1f} us, "
       f"without access log {us('sg-nolog'):.1f} us)")
 PY

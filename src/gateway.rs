@@ -13,15 +13,14 @@ pub mod headers;
 pub mod proxy;
 
 use std::collections::HashMap;
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use self::audit::DenyAudit;
-use self::proxy::{forward, prefetch, Clients, Outgoing, Upstream};
+use self::headers::{outgoing, Edge, Identity};
+use self::proxy::{forward, prefetch, Clients, Upstream};
 use crate::authn::credential::{extract, requested_account};
 use crate::authn::{Authenticated, Authenticator, AuthnError};
 use crate::authz::{Authz, AuthzError};
@@ -207,12 +206,17 @@ async fn pipeline(
     })?;
     let out = outgoing(
         req,
-        gw,
-        route,
+        Edge {
+            trusted: &gw.trusted,
+            tls: gw.tls,
+        },
+        route.pass_authorization,
         &path,
-        &trace.request_id,
-        caller.as_ref(),
-        allowed_header,
+        Identity {
+            request_id: &trace.request_id,
+            principal: caller.as_ref().map(|who| &who.principal),
+            allowed_ids: allowed_header,
+        },
     );
     let body = match prefetch(&out, payload).await {
         Ok(body) => body,
@@ -452,105 +456,4 @@ fn deny(
         ApiError::denied(message, Some(perm.clone()), Some(resource)),
         Outcome::Denied,
     )
-}
-
-fn value(text: &str) -> Option<HeaderValue> {
-    HeaderValue::from_str(text).ok()
-}
-
-/// The request the backend receives: the client's safe headers plus identity and
-/// forwarding headers set by the gateway. Values are shared rather than copied where the
-/// request already holds them (request id, `Host`); the peer address is formatted once.
-fn outgoing<'a>(
-    req: &'a HttpRequest,
-    gw: &Gateway,
-    route: &Route,
-    path: &'a str,
-    request_id: &RequestId,
-    caller: Option<&Authenticated>,
-    allowed: Option<String>,
-) -> Outgoing<'a> {
-    let mut headers = headers::request_headers_to_forward(req.headers(), route.pass_authorization);
-    headers.reserve(9);
-    let mut set = |name: &'static str, v: Option<HeaderValue>| {
-        if let Some(v) = v {
-            headers.push((HeaderName::from_static(name), v));
-        }
-    };
-    set("x-scopegate-request-id", Some(request_id.header().clone()));
-    if let Some(who) = caller {
-        set("x-scopegate-principal", value(&who.principal.to_string()));
-        set(
-            "x-scopegate-account",
-            value(who.principal.account().as_str()),
-        );
-    }
-    if let Some(ids) = allowed {
-        set("x-scopegate-allowed-ids", value(&ids));
-    }
-    let peer: IpAddr = req
-        .peer_addr()
-        .map(|a| a.ip())
-        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
-    let trusted_peer = gw.trusted.trusts(peer);
-    let client_xff = req
-        .headers()
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok());
-    let client_ip = gw.trusted.client_ip(peer, client_xff);
-    let client_ip_text = client_ip.to_string();
-    let client_ip_value = value(&client_ip_text);
-    let xff = match (trusted_peer, client_xff) {
-        (true, Some(chain)) => value(&format!("{chain}, {peer}")),
-        _ if client_ip == peer => client_ip_value.clone(),
-        _ => value(&peer.to_string()),
-    };
-    let client_proto = req
-        .headers()
-        .get("x-forwarded-proto")
-        .filter(|_| trusted_peer)
-        .filter(|v| matches!(v.as_bytes(), b"http" | b"https"));
-    let proto = match client_proto {
-        Some(p) => p.clone(),
-        None => HeaderValue::from_static(if gw.tls { "https" } else { "http" }),
-    };
-    let host = req
-        .headers()
-        .get(header::HOST)
-        .filter(|h| !h.is_empty() && h.to_str().is_ok());
-    let mut forwarded = String::with_capacity(48);
-    forwarded.push_str("for=");
-    if client_ip.is_ipv6() {
-        forwarded.push_str("\"[");
-        forwarded.push_str(&client_ip_text);
-        forwarded.push_str("]\"");
-    } else {
-        forwarded.push_str(&client_ip_text);
-    }
-    forwarded.push_str(";proto=");
-    forwarded.push_str(proto.to_str().unwrap_or("http"));
-    if let Some(h) = host.and_then(|h| h.to_str().ok()) {
-        forwarded.push_str(";host=\"");
-        forwarded.push_str(h);
-        forwarded.push('"');
-    }
-    set("x-forwarded-for", xff);
-    set("x-forwarded-proto", Some(proto));
-    set("x-forwarded-host", host.cloned());
-    set("x-real-ip", client_ip_value);
-    set("forwarded", value(&forwarded));
-    let content_length = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    let chunked = req.headers().contains_key(header::TRANSFER_ENCODING);
-    Outgoing {
-        method: req.method().clone(),
-        path,
-        query: req.query_string(),
-        headers,
-        content_length,
-        has_body: chunked || content_length.is_some_and(|l| l > 0),
-    }
 }

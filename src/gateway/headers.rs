@@ -5,8 +5,19 @@
 //! header in any case and with `_` read as `-`, method-override and path-rewrite headers,
 //! and forwarding headers (replaced by the gateway's own). `Host` is replaced by the
 //! upstream's and `Content-Length` is set again from the streamed body.
+//!
+//! [`outgoing`] builds the request the backend receives: those headers plus the identity
+//! headers and the forwarding headers the gateway sets itself.
 
-use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
+use std::net::IpAddr;
+
+use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use actix_web::HttpRequest;
+
+use super::proxy::Outgoing;
+use crate::policy::role::Principal;
+use crate::web::client::TrustedProxies;
+use crate::web::request_id::RequestId;
 
 const HOP_BY_HOP: &[&str] = &[
     "connection",
@@ -39,6 +50,18 @@ const FORWARDING: &[&str] = &[
     "forwarded",
     "x-real-ip",
 ];
+
+/// How many headers [`outgoing`] adds at most.
+const GATEWAY_HEADERS: usize = 9;
+
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-scopegate-request-id");
+const PRINCIPAL: HeaderName = HeaderName::from_static("x-scopegate-principal");
+const ACCOUNT: HeaderName = HeaderName::from_static("x-scopegate-account");
+const ALLOWED_IDS: HeaderName = HeaderName::from_static("x-scopegate-allowed-ids");
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+const X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
 
 /// A header name lower-cased with `_` read as `-` (`X_Scopegate_Principal` → `x-scopegate-principal`).
 fn canonical(name: &str) -> std::borrow::Cow<'_, str> {
@@ -80,11 +103,14 @@ pub fn request_headers_to_forward(
     pass_authorization: bool,
 ) -> Vec<(HeaderName, HeaderValue)> {
     let listed = connection_listed(headers);
-    headers
-        .iter()
-        .filter(|(n, _)| forward_request_header(n.as_str(), pass_authorization, &listed))
-        .map(|(n, v)| (n.clone(), v.clone()))
-        .collect()
+    let mut kept = Vec::with_capacity(headers.len() + GATEWAY_HEADERS);
+    kept.extend(
+        headers
+            .iter()
+            .filter(|(n, _)| forward_request_header(n.as_str(), pass_authorization, &listed))
+            .map(|(n, v)| (n.clone(), v.clone())),
+    );
+    kept
 }
 
 /// Does this backend response header go back to the client?
@@ -101,6 +127,118 @@ pub fn response_headers_to_return(headers: &HeaderMap) -> Vec<(HeaderName, Heade
         .filter(|(n, _)| forward_response_header(n.as_str(), &listed))
         .map(|(n, v)| (n.clone(), v.clone()))
         .collect()
+}
+
+/// Who the gateway says is calling: the identity headers' values.
+pub struct Identity<'a> {
+    pub request_id: &'a RequestId,
+    /// `None` on public routes.
+    pub principal: Option<&'a Principal>,
+    /// `X-Scopegate-Allowed-Ids` on list routes.
+    pub allowed_ids: Option<String>,
+}
+
+/// How clients reach the listener, for the forwarding headers.
+#[derive(Clone, Copy)]
+pub struct Edge<'a> {
+    pub trusted: &'a TrustedProxies,
+    /// The listener speaks TLS (`X-Forwarded-Proto: https`).
+    pub tls: bool,
+}
+
+fn value(text: &str) -> Option<HeaderValue> {
+    HeaderValue::from_str(text).ok()
+}
+
+/// The request the backend receives: the client's safe headers plus identity and
+/// forwarding headers set by the gateway. Values are shared rather than copied where the
+/// request already holds them (request id, `Host`); the peer address is formatted once.
+pub fn outgoing<'a>(
+    req: &'a HttpRequest,
+    edge: Edge<'_>,
+    pass_authorization: bool,
+    path: &'a str,
+    identity: Identity<'_>,
+) -> Outgoing<'a> {
+    let mut headers = request_headers_to_forward(req.headers(), pass_authorization);
+    let mut set = |name: HeaderName, v: Option<HeaderValue>| {
+        if let Some(v) = v {
+            headers.push((name, v));
+        }
+    };
+    set(REQUEST_ID, Some(identity.request_id.header().clone()));
+    if let Some(principal) = identity.principal {
+        set(PRINCIPAL, value(&principal.to_string()));
+        set(ACCOUNT, value(principal.account().as_str()));
+    }
+    if let Some(ids) = identity.allowed_ids {
+        set(ALLOWED_IDS, value(&ids));
+    }
+    let peer: IpAddr = req
+        .peer_addr()
+        .map(|a| a.ip())
+        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    let trusted_peer = edge.trusted.trusts(peer);
+    let client_xff = req
+        .headers()
+        .get(&X_FORWARDED_FOR)
+        .and_then(|v| v.to_str().ok());
+    let client_ip = edge.trusted.client_ip(peer, client_xff);
+    let client_ip_text = client_ip.to_string();
+    let client_ip_value = value(&client_ip_text);
+    let xff = match (trusted_peer, client_xff) {
+        (true, Some(chain)) => value(&format!("{chain}, {peer}")),
+        _ if client_ip == peer => client_ip_value.clone(),
+        _ => value(&peer.to_string()),
+    };
+    let client_proto = req
+        .headers()
+        .get(&X_FORWARDED_PROTO)
+        .filter(|_| trusted_peer)
+        .filter(|v| matches!(v.as_bytes(), b"http" | b"https"));
+    let proto = match client_proto {
+        Some(p) => p.clone(),
+        None => HeaderValue::from_static(if edge.tls { "https" } else { "http" }),
+    };
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .filter(|h| !h.is_empty() && h.to_str().is_ok());
+    let mut forwarded = String::with_capacity(64 + host.map_or(0, HeaderValue::len));
+    forwarded.push_str("for=");
+    if client_ip.is_ipv6() {
+        forwarded.push_str("\"[");
+        forwarded.push_str(&client_ip_text);
+        forwarded.push_str("]\"");
+    } else {
+        forwarded.push_str(&client_ip_text);
+    }
+    forwarded.push_str(";proto=");
+    forwarded.push_str(proto.to_str().unwrap_or("http"));
+    if let Some(h) = host.and_then(|h| h.to_str().ok()) {
+        forwarded.push_str(";host=\"");
+        forwarded.push_str(h);
+        forwarded.push('"');
+    }
+    set(X_FORWARDED_FOR, xff);
+    set(X_FORWARDED_PROTO, Some(proto));
+    set(X_FORWARDED_HOST, host.cloned());
+    set(X_REAL_IP, client_ip_value);
+    set(header::FORWARDED, value(&forwarded));
+    let content_length = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let chunked = req.headers().contains_key(header::TRANSFER_ENCODING);
+    Outgoing {
+        method: req.method().clone(),
+        path,
+        query: req.query_string(),
+        headers,
+        content_length,
+        has_body: chunked || content_length.is_some_and(|l| l > 0),
+    }
 }
 
 #[cfg(test)]

@@ -66,13 +66,17 @@ pub fn record(entry: &Entry<'_>) {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
-    sink.log.append_with(|out| {
-        if sink.json {
-            json_line(out, now, entry)
-        } else {
-            text_line(out, now, entry)
-        }
-    });
+    sink.log
+        .append_with(|out| write_line(out, sink.json, now, entry));
+}
+
+/// Appends the line for `entry` at `now` (time since the Unix epoch) to `out`.
+pub fn write_line(out: &mut Vec<u8>, json: bool, now: std::time::Duration, entry: &Entry<'_>) {
+    if json {
+        json_line(out, now, entry)
+    } else {
+        text_line(out, now, entry)
+    }
 }
 
 struct PrincipalText<'a>(Option<&'a Principal>);
