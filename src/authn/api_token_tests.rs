@@ -261,6 +261,28 @@ async fn cache_hits_skip_argon2_and_the_database() {
     println!("api token cache hit: {per_hit:?} (debug build)");
 }
 
+/// A hot token whose cache entry just expired is presented by many connections at once:
+/// one of them verifies it, the others wait for that answer instead of each running
+/// argon2 (which stalled the gateway for hundreds of milliseconds under load).
+#[tokio::test]
+async fn concurrent_misses_of_one_token_run_argon2_once() {
+    let f = fixture();
+    let pat = f.pat("alice", "laptop");
+    let credential = key(&pat);
+    let before = f.auth.argon2_runs();
+    let calls = (0..16).map(|_| f.auth.authenticate(&credential, None, NOW));
+    for who in futures_util::future::join_all(calls).await {
+        assert_eq!(who.unwrap().principal.to_string(), "USER:alice");
+    }
+    assert_eq!(f.auth.argon2_runs(), before + 1);
+    let stats = f.auth.stats();
+    assert_eq!(
+        (stats.hits, stats.misses),
+        (0, 16),
+        "one lookup counted per call"
+    );
+}
+
 #[tokio::test]
 async fn repeated_wrong_secrets_lock_the_id_without_argon2() {
     let f = fixture();
