@@ -16,6 +16,7 @@ mod cli;
 mod docs;
 mod gateway;
 mod gateway_edge;
+mod guard_model;
 mod harness;
 mod jwt_http;
 mod layers;
