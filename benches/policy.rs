@@ -140,7 +140,7 @@ fn bench_load(c: &mut Criterion) {
         let (db, _dir) = database_with(*total);
         let mut conn = db.conn().unwrap();
         let loaded = load_principal(&mut conn, &alice).unwrap().unwrap();
-        assert_eq!(loaded.policy.grants.len(), 20);
+        assert_eq!(loaded.grants.len(), 20);
         c.bench_function(&format!("load_grants/{label}_assignments"), |b| {
             b.iter(|| load_principal(black_box(&mut conn), black_box(&alice)).unwrap())
         });

@@ -1,15 +1,19 @@
 //! L3 (rank 6) the admin API (Harness v1 compatible, DESIGN §4.4): handlers, DTOs (the only
 //! types with `ToSchema`), the OpenAPI document and Swagger UI.
 //!
+//! Grouped by concept: [`rbac`] (roles, resource groups, role assignments), [`principals`]
+//! (users, user groups, service accounts, passwords, tokens), [`access`] (the ACL, explain,
+//! effective permissions), and at the top the shared plumbing and the smaller families
+//! (organizations, registry, splits, audit events, login, the catalogue).
+//!
 //! May import everything below it; never gateway internals beyond `now_ms`, never app.
-//! Every handler authenticates through [`context::Caller`], checks its permission before
-//! touching storage, and writes through [`audit::write`] (change + audit row + epoch bump
-//! in one transaction).
+//! Every handler authenticates through [`context::Caller`], checks its permission through
+//! the one decision path before touching storage, passes every write that changes what
+//! someone may do through the no-escalation guard (`Acting::admit`, whose permit the
+//! storage write requires), and writes through [`audit::write`] (change + audit row + epoch
+//! bump in one transaction). No decision rule lives in a handler.
 
 pub mod access;
-pub mod access_effective;
-pub mod access_explain;
-pub mod assignments;
 pub mod audit;
 pub mod audit_events;
 pub mod body;
@@ -20,22 +24,11 @@ pub mod login;
 pub mod openapi;
 pub mod orgs;
 pub mod permissions;
-pub mod principals_admins;
-pub mod principals_common;
-pub mod principals_password;
-pub mod principals_tokens;
-pub mod rbac_assignment_body;
-pub mod rbac_common;
-pub mod rbac_rules;
+pub mod principals;
+pub mod rbac;
 pub mod registry;
-pub mod resource_groups;
-pub mod roles;
 pub mod scope;
-pub mod service_accounts;
 pub mod splits;
-pub mod tokens;
-pub mod user_groups;
-pub mod users;
 
 use std::sync::Arc;
 
@@ -93,13 +86,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     audit_events::configure(cfg);
     permissions::configure(cfg);
     splits::configure(cfg);
-    roles::configure(cfg);
-    resource_groups::configure(cfg);
-    assignments::configure(cfg);
-    users::configure(cfg);
-    user_groups::configure(cfg);
-    service_accounts::configure(cfg);
-    tokens::configure(cfg);
+    rbac::configure(cfg);
+    principals::configure(cfg);
     login::configure(cfg);
     registry::configure(cfg);
     openapi::configure(cfg);
@@ -112,13 +100,14 @@ pub fn openapi_parts() -> Vec<utoipa::openapi::OpenApi> {
         audit_events::AuditEventsApi::openapi(),
         permissions::PermissionsApi::openapi(),
         splits::SplitsApi::openapi(),
-        roles::RolesApi::openapi(),
-        resource_groups::ResourceGroupsApi::openapi(),
-        assignments::AssignmentsApi::openapi(),
-        users::UsersApi::openapi(),
-        user_groups::UserGroupsApi::openapi(),
-        service_accounts::ServiceAccountsApi::openapi(),
-        tokens::TokensApi::openapi(),
+        rbac::roles::RolesApi::openapi(),
+        rbac::resource_groups::ResourceGroupsApi::openapi(),
+        rbac::assignments::AssignmentsApi::openapi(),
+        principals::users::UsersApi::openapi(),
+        principals::password::PasswordApi::openapi(),
+        principals::user_groups::UserGroupsApi::openapi(),
+        principals::service_accounts::ServiceAccountsApi::openapi(),
+        principals::tokens::TokensApi::openapi(),
         login::LoginApi::openapi(),
         registry::RegistryApi::openapi(),
     ]

@@ -1,10 +1,14 @@
 //! L2 (rank 4) authorization state: the per-principal policy cache (moka) in front of
-//! storage, the resource-registry caches, and the poller that keeps them in step with the
-//! database across replicas (per-account epochs, the registry change log).
+//! storage, the resource-registry caches, the poller that keeps them in step with the
+//! database across replicas (per-account epochs, the registry change log), and the one
+//! decision path ([`decide`]) that the gateway, the ACL, explain, effective permissions and
+//! the admin API's own checks all use.
 //!
 //! May import policy, storage and authn (for the epoch watch). Must never import the
 //! gateway, admin or app layers, nor actix. A cache hit touches no database and no lock
 //! held across an await.
+
+pub mod decide;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -30,6 +34,9 @@ pub enum AuthzError {
     Unavailable(String),
     #[error("principal `{0}` does not exist")]
     UnknownPrincipal(String),
+    /// The acting principal is disabled: its credentials stop working like revoked ones.
+    #[error("principal `{0}` is disabled")]
+    Disabled(String),
 }
 
 impl From<StorageError> for AuthzError {
@@ -38,12 +45,12 @@ impl From<StorageError> for AuthzError {
     }
 }
 
-/// A principal's compiled policy as cached, with the epoch it was loaded at.
+/// A principal's compiled policy (which carries `disabled`) as cached, with the epoch it
+/// was loaded at.
 #[derive(Debug)]
 pub struct CachedPolicy {
     pub epoch: u64,
     pub policy: PrincipalPolicy,
-    pub disabled: bool,
 }
 
 /// Counters exported in /metrics.
@@ -115,21 +122,34 @@ impl Authz {
         self.policies.get(principal).filter(|c| c.epoch == epoch)
     }
 
-    /// The principal's policy: from the cache when current, else loaded from the database.
+    /// The policy of a principal that is acting (the gateway's and the admin API's
+    /// caller): from the cache when current, else loaded from the database;
+    /// [`AuthzError::Disabled`] when the principal is disabled.
     pub async fn policy(&self, principal: &Principal) -> Result<Arc<CachedPolicy>, AuthzError> {
-        if let Some(hit) = self.cached_policy(principal) {
-            self.stats.policy_hits.fetch_add(1, Ordering::Relaxed);
-            return Ok(hit);
+        let cached = match self.cached_policy(principal) {
+            Some(hit) => {
+                self.stats.policy_hits.fetch_add(1, Ordering::Relaxed);
+                hit
+            }
+            None => {
+                self.stats.policy_misses.fetch_add(1, Ordering::Relaxed);
+                // Read the epoch before loading: a write racing the load makes the entry
+                // stale.
+                let epoch = self.watch.policy(principal.account().as_str());
+                let cached = self.load(principal.clone(), epoch).await?;
+                self.policies.insert(principal.clone(), cached.clone());
+                cached
+            }
+        };
+        if cached.policy.disabled {
+            return Err(AuthzError::Disabled(principal.to_string()));
         }
-        self.stats.policy_misses.fetch_add(1, Ordering::Relaxed);
-        // Read the epoch before loading: a write racing the load makes the entry stale.
-        let epoch = self.watch.policy(principal.account().as_str());
-        let cached = self.load(principal.clone(), epoch).await?;
-        self.policies.insert(principal.clone(), cached.clone());
         Ok(cached)
     }
 
-    /// Loads a policy without caching it (explain and the admin API use fresh data).
+    /// Loads a principal's policy without caching it, disabled or not (the subject of an
+    /// ACL, explain or effective-permissions question; the engine permits a disabled
+    /// principal nothing).
     pub async fn load_fresh(&self, principal: &Principal) -> Result<Arc<CachedPolicy>, AuthzError> {
         let epoch = self.watch.policy(principal.account().as_str());
         self.load(principal.clone(), epoch).await
@@ -144,13 +164,9 @@ impl Authz {
         let db = self.db.clone();
         blocking(move || {
             let mut conn = db.conn()?;
-            let loaded = load_principal(&mut conn, &principal)?
+            let policy = load_principal(&mut conn, &principal)?
                 .ok_or_else(|| AuthzError::UnknownPrincipal(principal.to_string()))?;
-            Ok(Arc::new(CachedPolicy {
-                epoch,
-                policy: loaded.policy,
-                disabled: loaded.disabled,
-            }))
+            Ok(Arc::new(CachedPolicy { epoch, policy }))
         })
         .await
     }

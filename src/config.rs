@@ -114,9 +114,11 @@ pub struct IssuerConfig {
     pub issuer: String,
     pub audience: String,
     pub jwks_file: PathBuf,
-    /// The account this issuer's tokens belong to (else `Harness-Account` is required).
+    /// The accounts this issuer's tokens may act for (required, at least one): a token
+    /// acts in its `acc` claim's account, else the requested `Harness-Account`, else the
+    /// only listed account.
     #[serde(default)]
-    pub account: Option<String>,
+    pub accounts: Vec<String>,
     /// Which user field `sub` names: `identifier` (default) or `email`.
     #[serde(default)]
     pub subject: Option<String>,
@@ -318,6 +320,31 @@ impl Config {
                 "tls_cert_file and tls_key_file go together".into(),
             ));
         }
+        for (i, issuer) in self.auth.issuers.iter().enumerate() {
+            let key = format!("auth.issuers[{i}].accounts");
+            if issuer.accounts.is_empty() {
+                return Err(key_err(
+                    &key,
+                    format!(
+                        "issuer `{}` must list the accounts it may act for, e.g. accounts = [\"acme\"]",
+                        issuer.issuer
+                    ),
+                ));
+            }
+            if let Some(bad) = issuer
+                .accounts
+                .iter()
+                .find(|a| crate::policy::Identifier::new(a).is_err())
+            {
+                return Err(key_err(
+                    &key,
+                    format!(
+                        "issuer `{}`: `{bad}` is not an account identifier",
+                        issuer.issuer
+                    ),
+                ));
+            }
+        }
         if self.server.max_header_bytes < 1024 {
             return Err(key_err(
                 "server.max_header_bytes",
@@ -413,6 +440,7 @@ login_max_failures = 3
 issuer = "https://idp.example"
 audience = "scopegate"
 jwks_file = "/etc/scopegate/jwks.json"
+accounts = ["acme"]
 [cache]
 ttl_seconds = 60
 stale_seconds = 10

@@ -23,9 +23,10 @@ use self::headers::{outgoing, Edge, Identity};
 use self::proxy::{forward, prefetch, Clients, Upstream};
 use crate::authn::credential::{extract, requested_account};
 use crate::authn::{Authenticated, Authenticator, AuthnError};
+use crate::authz::decide::Question;
 use crate::authz::{Authz, AuthzError};
 use crate::config::{Access, AttributeSource, Found, Route, RouteTable};
-use crate::policy::engine::{allowed_ids, check, explain, AllowedIds, Request, Resource};
+use crate::policy::engine::AllowedIds;
 use crate::policy::permission::catalogue;
 use crate::policy::resource_group::Attributes;
 use crate::policy::route::{normalize_path, Params, PathError};
@@ -281,7 +282,8 @@ fn route_scope(account: &Identifier, params: &Params<'_>) -> Result<Scope, ApiEr
     })
 }
 
-/// Decides a permission route; returns the `X-Scopegate-Allowed-Ids` value for lists.
+/// Decides a permission route through the one decision path (`authz::decide`); returns
+/// the `X-Scopegate-Allowed-Ids` value for lists.
 async fn authorize(
     gw: &Gateway,
     route: &Route,
@@ -300,132 +302,94 @@ async fn authorize(
     let scope =
         route_scope(who.principal.account(), params).map_err(|e| fail(e, Outcome::BadRequest))?;
     let cached = gw.authz.policy(&who.principal).await.map_err(|e| match e {
-        AuthzError::UnknownPrincipal(_) => fail(ApiError::unauthorized(), Outcome::Unauthenticated),
-        AuthzError::Unavailable(_) => fail(
-            ApiError::unavailable("policy store unavailable"),
-            Outcome::Unavailable,
-        ),
+        AuthzError::UnknownPrincipal(_) | AuthzError::Disabled(_) => {
+            fail(ApiError::unauthorized(), Outcome::Unauthenticated)
+        }
+        AuthzError::Unavailable(_) => unavailable(),
     })?;
-    if cached.disabled {
-        return Err(fail(ApiError::unauthorized(), Outcome::Unauthenticated));
-    }
     let policy = &cached.policy;
     let restriction = who.restriction.as_ref();
-    let needs_registry = policy.grants.iter().any(|g| {
-        g.group
-            .resource_filters
-            .iter()
-            .any(|f| &f.resource_type == resource_type && f.attribute.is_some())
-    });
-    let unavailable = |_| {
-        fail(
-            ApiError::unavailable("policy store unavailable"),
-            Outcome::Unavailable,
-        )
+    let given = route_attributes(route, params);
+    let question = Question {
+        permission: *permission,
+        scope: &scope,
+        resource_type,
+        identifier: if *list {
+            None
+        } else {
+            resource_param.as_deref().and_then(|p| params.get(p))
+        },
+        given: given.as_ref(),
     };
     if *list {
-        let listing = if needs_registry {
-            Some(
-                gw.authz
-                    .listing(&scope, resource_type)
-                    .await
-                    .map_err(unavailable)?,
-            )
-        } else {
-            None
-        };
-        let registry = listing.as_deref().map(Vec::as_slice).unwrap_or(&[]);
-        return match allowed_ids(
-            policy,
-            *permission,
-            &scope,
-            resource_type,
-            restriction,
-            registry,
-        ) {
-            AllowedIds::Denied => Err(deny(
-                gw,
-                route,
-                who,
-                &scope,
-                resource_type,
-                None,
-                &Attributes::new(),
-                policy,
-            )),
+        let ids = gw
+            .authz
+            .allowed_ids(policy, restriction, *permission, &scope, resource_type)
+            .await
+            .map_err(|_| unavailable())?;
+        return match ids {
+            AllowedIds::Denied => Err(deny(gw, route, who, &question, policy).await),
             ids => Ok(ids.header_value()),
         };
     }
-    let identifier = resource_param.as_deref().and_then(|p| params.get(p));
-    let mut attributes = Attributes::new();
-    if let (true, Some(id)) = (needs_registry, identifier) {
-        attributes = (*gw
-            .authz
-            .attributes(&scope, resource_type, id)
-            .await
-            .map_err(unavailable)?)
-        .clone();
-    }
-    for (name, source) in &route.attributes {
-        let value = match source {
-            AttributeSource::Param(p) => params.get(p).unwrap_or_default().to_owned(),
-            AttributeSource::Literal(v) => v.clone(),
-        };
-        attributes.insert(name.clone(), value);
-    }
-    let request = Request {
-        permission: *permission,
-        resource: Resource {
-            scope: &scope,
-            resource_type,
-            identifier,
-            attributes: &attributes,
-        },
-        restriction,
-    };
-    if check(policy, &request).is_allowed() {
+    let decision = gw
+        .authz
+        .check(policy, restriction, &question)
+        .await
+        .map_err(|_| unavailable())?;
+    if decision.is_allowed() {
         Ok(None)
     } else {
-        Err(deny(
-            gw,
-            route,
-            who,
-            &scope,
-            resource_type,
-            identifier,
-            &attributes,
-            policy,
-        ))
+        Err(deny(gw, route, who, &question, policy).await)
     }
 }
 
+fn unavailable() -> (ApiError, Outcome) {
+    fail(
+        ApiError::unavailable("policy store unavailable"),
+        Outcome::Unavailable,
+    )
+}
+
+/// The attributes a route gives its resource (`attributes = { team = "{team}" }`), if any.
+fn route_attributes(route: &Route, params: &Params<'_>) -> Option<Attributes> {
+    if route.attributes.is_empty() {
+        return None;
+    }
+    Some(
+        route
+            .attributes
+            .iter()
+            .map(|(name, source)| {
+                let value = match source {
+                    AttributeSource::Param(p) => params.get(p).unwrap_or_default().to_owned(),
+                    AttributeSource::Literal(v) => v.clone(),
+                };
+                (name.clone(), value)
+            })
+            .collect(),
+    )
+}
+
 /// Builds the 403, queues the audit entry (off the request path) and logs the reason.
-#[allow(clippy::too_many_arguments)]
-fn deny(
+async fn deny(
     gw: &Gateway,
     route: &Route,
     who: &Authenticated,
-    scope: &Scope,
-    resource_type: &str,
-    identifier: Option<&str>,
-    attributes: &Attributes,
+    question: &Question<'_>,
     policy: &crate::policy::engine::PrincipalPolicy,
 ) -> (ApiError, Outcome) {
-    let Access::Permission { permission, .. } = &route.access else {
-        return fail(ApiError::unauthorized(), Outcome::Denied);
+    let perm = &catalogue().permission(question.permission).identifier;
+    let why = match gw
+        .authz
+        .explain(policy, who.restriction.as_ref(), question)
+        .await
+    {
+        Ok(why) => why,
+        Err(_) => return unavailable(),
     };
-    let perm = &catalogue().permission(*permission).identifier;
-    let request = Request {
-        permission: *permission,
-        resource: Resource {
-            scope,
-            resource_type,
-            identifier,
-            attributes,
-        },
-        restriction: who.restriction.as_ref(),
-    };
-    let why = explain(policy, &request);
+    let (scope, resource_type, identifier) =
+        (question.scope, question.resource_type, question.identifier);
     let resource = match identifier {
         Some(id) => format!("{resource_type}/{id} in {scope}"),
         None => format!("{resource_type} in {scope}"),

@@ -4,16 +4,18 @@
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use scopegate::app::{self, AppError};
+use scopegate::authn::epochs::EpochWatch;
+use scopegate::authz::decide::Question;
+use scopegate::authz::{Authz, AuthzError};
 use scopegate::config::Config;
-use scopegate::policy::engine::{explain, Request, Resource};
 use scopegate::policy::permission::catalogue;
 use scopegate::policy::resource_group::Attributes;
 use scopegate::policy::role::{Principal, PrincipalType};
 use scopegate::policy::{roles_doc, Identifier, Scope};
-use scopegate::storage::grants::load_principal;
 use scopegate::storage::Db;
 use scopegate::{demo, gateway};
 
@@ -179,31 +181,32 @@ fn run_check(
         .map_err(|e| usage(e.to_string()))?;
     let principal = parse_principal(principal, &scope.account)?;
     let db = open_db(&config)?;
-    let mut conn = db.conn().map_err(failure)?;
-    let loaded = load_principal(&mut conn, &principal)
-        .map_err(failure)?
-        .ok_or_else(|| {
-            failure(format!(
+    // The same decision path as the gateway: registry attributes, then the engine.
+    let authz = Authz::new(db, Arc::new(EpochWatch::new()), 1, 1);
+    let question = Question {
+        permission: permission_id,
+        scope: &scope,
+        resource_type,
+        identifier,
+        given: Some(&attrs),
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(failure)?;
+    let answer = runtime.block_on(async {
+        let policy = authz.load_fresh(&principal).await.map_err(|e| match e {
+            AuthzError::UnknownPrincipal(_) => failure(format!(
                 "principal `{principal}` not found in account `{}`",
                 scope.account
-            ))
+            )),
+            other => failure(other),
         })?;
-    let request = Request {
-        permission: permission_id,
-        resource: Resource {
-            scope: &scope,
-            resource_type,
-            identifier,
-            attributes: &attrs,
-        },
-        restriction: None,
-    };
-    let mut answer = explain(&loaded.policy, &request);
-    if loaded.disabled {
-        answer.permitted = false;
-        answer.granted_by = None;
-        answer.reason = format!("principal `{principal}` is disabled");
-    }
+        authz
+            .explain(&policy.policy, None, &question)
+            .await
+            .map_err(failure)
+    })?;
     println!(
         "{}",
         serde_json::to_string_pretty(&answer).map_err(failure)?

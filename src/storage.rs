@@ -11,6 +11,8 @@ pub mod columns;
 pub mod epochs;
 pub mod error;
 pub mod grants;
+pub mod guard;
+pub mod last_admin;
 pub mod migrate;
 pub mod pool;
 pub mod principals;

@@ -1,6 +1,8 @@
 //! Audited admin writes: the change, its audit row and the epoch bump commit in one
-//! transaction (DESIGN §7), then this replica's caches learn of it at once. Denied write
-//! attempts are recorded too, in their own small transaction.
+//! transaction (DESIGN §7), then this replica's caches learn of it at once. Refused write
+//! attempts are recorded too, in their own small transaction: those refused before the
+//! write ([`refuse_unless`], [`denied`]) and those the no-escalation guard or another
+//! check refuses inside it (a 403 out of [`write`]).
 
 use serde_json::Value;
 
@@ -13,7 +15,7 @@ use crate::storage::columns::scope_cols;
 use crate::storage::epochs::{EpochKind, Epochs};
 use crate::storage::DbConnection;
 use crate::web::now_ms;
-use crate::web::{current_request_id, ApiError};
+use crate::web::{current_request_id, ApiError, ErrorCode};
 
 /// Which caches a write invalidates.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,8 +100,38 @@ fn event(
     }
 }
 
-/// Runs `f` in one transaction with its audit row and epoch bump.
+/// Runs `f` in one transaction with its audit row and epoch bump; a refusal (403) found
+/// inside it, where the stored state is known, is recorded as a denied attempt.
 pub async fn write<T, F>(
+    state: &AdminState,
+    caller: &Caller,
+    meta: WriteMeta,
+    f: F,
+) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&mut DbConnection, i64) -> Result<Audited<T>, ApiError> + Send + 'static,
+{
+    match commit(state, caller, meta.clone(), f).await {
+        Err(e) if e.code == ErrorCode::AccessDenied => Err(denied(state, caller, meta, e).await),
+        other => other,
+    }
+}
+
+/// Records and answers the refusal when `check` failed (a check made before the write).
+pub async fn refuse_unless(
+    state: &AdminState,
+    caller: &Caller,
+    meta: &WriteMeta,
+    check: Result<(), ApiError>,
+) -> Result<(), ApiError> {
+    match check {
+        Ok(()) => Ok(()),
+        Err(e) => Err(denied(state, caller, meta.clone(), e).await),
+    }
+}
+
+async fn commit<T, F>(
     state: &AdminState,
     caller: &Caller,
     meta: WriteMeta,

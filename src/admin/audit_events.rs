@@ -139,7 +139,9 @@ pub async fn list_audit_events(
 ) -> Result<HttpResponse, ApiError> {
     let q = ListQuery::from_request(&req)?;
     let filter = filter_of(&q)?;
-    caller.require("core_audit_view", &caller.account_scope(), "AUDIT", None)?;
+    caller
+        .require("core_audit_view", &caller.account_scope(), "AUDIT", None)
+        .await?;
     let account = caller.account().to_string();
     let (page, limit) = (q.page, q.limit);
     let (rows, total) = audit::read(&state, move |c| {

@@ -11,6 +11,14 @@ impl From<StorageError> for ApiError {
             StorageError::NotFound { .. } => ApiError::not_found(e.to_string()),
             StorageError::Conflict(m) => ApiError::conflict(m),
             StorageError::Invalid(p) => ApiError::invalid(p.to_string()),
+            StorageError::Escalation {
+                ref permission,
+                ref resource,
+                ..
+            } => {
+                let (permission, resource) = (permission.clone(), resource.clone());
+                ApiError::denied(e.to_string(), Some(permission), Some(resource))
+            }
             StorageError::Unavailable(m) => {
                 tracing::warn!(error = %m, "database unavailable");
                 ApiError::unavailable("database unavailable")

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::audit::{self, Audited, Bump, WriteMeta};
+use super::audit::{self, refuse_unless, Audited, Bump, WriteMeta};
 use super::body::JsonBody;
 use super::context::Caller;
 use super::list::{ListQuery, Listed};
@@ -164,20 +164,20 @@ pub async fn list_orgs(
     let q = ListQuery::from_request(&req)?;
     let account = caller.account().to_string();
     let scope = caller.account_scope();
+    caller
+        .require("core_organization_view", &scope, "ORGANIZATION", None)
+        .await?;
     let orgs = audit::read(&state, move |c| Ok(Organization::list(c, &account)?)).await?;
-    let visible = orgs
-        .iter()
-        .filter(|o| {
-            caller.holds(
-                "core_organization_view",
-                &scope,
-                "ORGANIZATION",
-                Some(&o.identifier),
-            )
-        })
-        .map(org_out)
-        .collect();
-    Ok(q.respond(visible))
+    let orgs = caller
+        .visible(
+            orgs,
+            "core_organization_view",
+            &scope,
+            "ORGANIZATION",
+            |o| &o.identifier,
+        )
+        .await?;
+    Ok(q.respond(orgs.iter().map(org_out).collect()))
 }
 
 #[utoipa::path(post, path = "/v1/orgs", tag = "Organizations", request_body = OrgRequest, responses((status = 201, body = OrgResponse), (status = 400), (status = 403), (status = 409)))]
@@ -196,9 +196,10 @@ pub async fn create_org(
         &fields.identifier,
         Bump::None,
     );
-    if let Err(e) = caller.require("core_organization_create", &scope, "ORGANIZATION", None) {
-        return Err(audit::denied(&state, &caller, meta, e).await);
-    }
+    let allowed = caller
+        .require("core_organization_create", &scope, "ORGANIZATION", None)
+        .await;
+    refuse_unless(&state, &caller, &meta, allowed).await?;
     let account = caller.account().to_string();
     let created = audit::write(&state, &caller, meta, move |c, now| {
         let org = Organization::new(
@@ -228,12 +229,14 @@ pub async fn get_org(
     caller: Caller,
 ) -> Result<HttpResponse, ApiError> {
     let org = org_of(&req);
-    caller.require(
-        "core_organization_view",
-        &caller.account_scope(),
-        "ORGANIZATION",
-        Some(&org),
-    )?;
+    caller
+        .require(
+            "core_organization_view",
+            &caller.account_scope(),
+            "ORGANIZATION",
+            Some(&org),
+        )
+        .await?;
     let account = caller.account().to_string();
     let found = audit::read(&state, move |c| {
         Organization::find(c, &account, &org)?
@@ -267,9 +270,10 @@ pub async fn update_org(
         &org,
         Bump::None,
     );
-    if let Err(e) = caller.require("core_organization_edit", &scope, "ORGANIZATION", Some(&org)) {
-        return Err(audit::denied(&state, &caller, meta, e).await);
-    }
+    let allowed = caller
+        .require("core_organization_edit", &scope, "ORGANIZATION", Some(&org))
+        .await;
+    refuse_unless(&state, &caller, &meta, allowed).await?;
     let account = caller.account().to_string();
     let updated = audit::write(&state, &caller, meta, move |c, now| {
         let mut o = Organization::find(c, &account, &org)?
@@ -305,14 +309,15 @@ pub async fn delete_org(
         &org,
         Bump::Both,
     );
-    if let Err(e) = caller.require(
-        "core_organization_delete",
-        &scope,
-        "ORGANIZATION",
-        Some(&org),
-    ) {
-        return Err(audit::denied(&state, &caller, meta, e).await);
-    }
+    let allowed = caller
+        .require(
+            "core_organization_delete",
+            &scope,
+            "ORGANIZATION",
+            Some(&org),
+        )
+        .await;
+    refuse_unless(&state, &caller, &meta, allowed).await?;
     let account = caller.account().clone();
     let deleted = audit::write(&state, &caller, meta, move |c, _| {
         let o = Organization::find(c, account.as_str(), &org)?
@@ -348,6 +353,9 @@ pub async fn list_projects(
 ) -> Result<HttpResponse, ApiError> {
     let q = ListQuery::from_request(&req)?;
     let scope = org_scope(&caller, &org_of(&req))?;
+    caller
+        .require("core_project_view", &scope, "PROJECT", None)
+        .await?;
     let (account, org) = (caller.account().to_string(), org_of(&req));
     let s = scope.clone();
     let projects = audit::read(&state, move |c| {
@@ -355,12 +363,12 @@ pub async fn list_projects(
         Ok(Project::list(c, &account, &org)?)
     })
     .await?;
-    let visible = projects
-        .iter()
-        .filter(|p| caller.holds("core_project_view", &scope, "PROJECT", Some(&p.identifier)))
-        .map(project_out)
-        .collect();
-    Ok(q.respond(visible))
+    let projects = caller
+        .visible(projects, "core_project_view", &scope, "PROJECT", |p| {
+            &p.identifier
+        })
+        .await?;
+    Ok(q.respond(projects.iter().map(project_out).collect()))
 }
 
 #[utoipa::path(post, path = "/v1/orgs/{org}/projects", tag = "Projects", request_body = ProjectRequest, responses((status = 201, body = ProjectResponse), (status = 400), (status = 403), (status = 404), (status = 409)))]
@@ -386,9 +394,10 @@ pub async fn create_project(
         &fields.identifier,
         Bump::None,
     );
-    if let Err(e) = caller.require("core_project_create", &scope, "PROJECT", None) {
-        return Err(audit::denied(&state, &caller, meta, e).await);
-    }
+    let allowed = caller
+        .require("core_project_create", &scope, "PROJECT", None)
+        .await;
+    refuse_unless(&state, &caller, &meta, allowed).await?;
     let account = caller.account().to_string();
     let created = audit::write(&state, &caller, meta, move |c, now| {
         ensure_exists(c, &scope)?;
@@ -419,12 +428,14 @@ pub async fn get_project(
     caller: Caller,
 ) -> Result<HttpResponse, ApiError> {
     let (org, project) = (org_of(&req), project_of(&req));
-    caller.require(
-        "core_project_view",
-        &org_scope(&caller, &org)?,
-        "PROJECT",
-        Some(&project),
-    )?;
+    caller
+        .require(
+            "core_project_view",
+            &org_scope(&caller, &org)?,
+            "PROJECT",
+            Some(&project),
+        )
+        .await?;
     let account = caller.account().to_string();
     let found = audit::read(&state, move |c| {
         Project::find(c, &account, &org, &project)?.ok_or_else(|| {
@@ -455,9 +466,10 @@ pub async fn update_project(
     }
     let scope = org_scope(&caller, &org)?;
     let meta = WriteMeta::new("project.update", &scope, "PROJECT", &project, Bump::None);
-    if let Err(e) = caller.require("core_project_edit", &scope, "PROJECT", Some(&project)) {
-        return Err(audit::denied(&state, &caller, meta, e).await);
-    }
+    let allowed = caller
+        .require("core_project_edit", &scope, "PROJECT", Some(&project))
+        .await;
+    refuse_unless(&state, &caller, &meta, allowed).await?;
     let account = caller.account().to_string();
     let updated = audit::write(&state, &caller, meta, move |c, now| {
         let mut p = Project::find(c, &account, &org, &project)?.ok_or_else(|| {
@@ -490,9 +502,10 @@ pub async fn delete_project(
     let (org, project) = (org_of(&req), project_of(&req));
     let scope = org_scope(&caller, &org)?;
     let meta = WriteMeta::new("project.delete", &scope, "PROJECT", &project, Bump::Both);
-    if let Err(e) = caller.require("core_project_delete", &scope, "PROJECT", Some(&project)) {
-        return Err(audit::denied(&state, &caller, meta, e).await);
-    }
+    let allowed = caller
+        .require("core_project_delete", &scope, "PROJECT", Some(&project))
+        .await;
+    refuse_unless(&state, &caller, &meta, allowed).await?;
     let account = caller.account().clone();
     let deleted = audit::write(&state, &caller, meta, move |c, _| {
         let p = Project::find(c, account.as_str(), &org, &project)?.ok_or_else(|| {

@@ -18,14 +18,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::audit::{self, Audited, Bump, WriteMeta};
+use super::audit::{self, refuse_unless, Audited, Bump, WriteMeta};
 use super::body::JsonBody;
 use super::context::Caller;
 use super::list::{ListQuery, Listed};
-use super::principals_common::{path_param, EntityScope};
+use super::principals::common::EntityScope;
+use super::scope::path_param;
 use super::scope::{ensure_exists, path_scope};
 use super::{resources, scoped, AdminState};
-use crate::policy::engine::{check, Request, Resource};
 use crate::policy::permission::catalogue;
 use crate::policy::resource_group::Attributes;
 use crate::policy::{Identifier, Scope};
@@ -120,8 +120,9 @@ fn validate_attributes(attributes: &Attributes) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// 403 unless the caller may read or write this resource with these attributes.
-fn may(
+/// 403 unless the caller may read or write this resource with these attributes (the
+/// type's view or edit permissions on it, or `core_resourcegroup_view|edit` at its scope).
+async fn may(
     caller: &Caller,
     mode: Mode,
     scope: &Scope,
@@ -138,20 +139,21 @@ fn may(
         .iter()
         .filter(|p| p.resource_type == resource_type && actions.contains(&p.action.as_str()))
         .collect();
-    let granted = own.iter().any(|p| {
-        let request = Request {
-            permission: p.id,
-            resource: Resource {
+    for p in &own {
+        if caller
+            .holds_with(
+                &p.identifier,
                 scope,
                 resource_type,
-                identifier: Some(id),
-                attributes,
-            },
-            restriction: caller.restriction(),
-        };
-        check(&caller.policy.policy, &request).is_allowed()
-    });
-    if granted || caller.holds(fallback, scope, "RESOURCEGROUP", None) {
+                Some(id),
+                Some(attributes),
+            )
+            .await?
+        {
+            return Ok(());
+        }
+    }
+    if caller.holds(fallback, scope, "RESOURCEGROUP", None).await? {
         return Ok(());
     }
     let missing = own.first().map_or(fallback, |p| p.identifier.as_str());
@@ -164,6 +166,26 @@ fn may(
         Some(missing.to_owned()),
         Some(resource),
     ))
+}
+
+/// 403 unless the caller may list the type here: some view permission of the type, or
+/// `core_resourcegroup_view`, as a type-level check (DESIGN §4.4: lists answer 403, not
+/// `[]`).
+async fn may_list(caller: &Caller, scope: &Scope, resource_type: &str) -> Result<(), ApiError> {
+    let views = catalogue().all().iter().filter(|p| {
+        p.resource_type == resource_type && ["view", "read"].contains(&p.action.as_str())
+    });
+    for p in views {
+        if caller
+            .holds(&p.identifier, scope, resource_type, None)
+            .await?
+        {
+            return Ok(());
+        }
+    }
+    caller
+        .require("core_resourcegroup_view", scope, "RESOURCEGROUP", None)
+        .await
 }
 
 /// The entry (the scope must exist), or `None`.
@@ -224,27 +246,30 @@ pub async fn list_resources(
     let q = ListQuery::from_request(&req)?;
     let ty = type_of(&req)?;
     let scope = path_scope(&req, &caller)?;
+    may_list(&caller, &scope, &ty).await?;
     let (s, t) = (scope.clone(), ty.clone());
     let entries = audit::read(&state, move |c| {
         ensure_exists(c, &s)?;
         Ok(Registry::list(c, &s, &t)?)
     })
     .await?;
-    let visible = entries
-        .iter()
-        .filter(|e| {
-            may(
-                &caller,
-                Mode::Read,
-                &scope,
-                &ty,
-                &e.value.identifier,
-                &e.value.attributes,
-            )
-            .is_ok()
-        })
-        .map(|e| entry_out(e, &scope))
-        .collect();
+    let mut visible = Vec::with_capacity(entries.len());
+    for e in &entries {
+        let v = &e.value;
+        if may(
+            &caller,
+            Mode::Read,
+            &scope,
+            &ty,
+            &v.identifier,
+            &v.attributes,
+        )
+        .await
+        .is_ok()
+        {
+            visible.push(entry_out(e, &scope));
+        }
+    }
     Ok(q.respond(visible))
 }
 
@@ -260,7 +285,7 @@ pub async fn get_resource(
         .as_ref()
         .map(|e| e.value.attributes.clone())
         .unwrap_or_default();
-    may(&caller, Mode::Read, &scope, &ty, &id, &attrs)?;
+    may(&caller, Mode::Read, &scope, &ty, &id, &attrs).await?;
     let found = found.ok_or_else(|| not_found(&ty, &id, &scope))?;
     Ok(HttpResponse::Ok().json(entry_out(&found, &scope)))
 }
@@ -280,9 +305,8 @@ pub async fn put_resource(
         .await?
         .map(|e| e.value.attributes);
     let before = seen.clone().unwrap_or_default();
-    if let Err(e) = may(&caller, Mode::Write, &scope, &ty, &id, &before) {
-        return Err(audit::denied(&state, &caller, meta, e).await);
-    }
+    let allowed = may(&caller, Mode::Write, &scope, &ty, &id, &before).await;
+    refuse_unless(&state, &caller, &meta, allowed).await?;
     let (s, t, i) = (scope.clone(), ty.clone(), id.clone());
     let written = audit::write(&state, &caller, meta, move |c, now| {
         unchanged(&current(c, &s, &t, &i)?, &seen)?;
@@ -311,9 +335,8 @@ pub async fn delete_resource(
         .await?
         .map(|e| e.value.attributes);
     let before = seen.clone().unwrap_or_default();
-    if let Err(e) = may(&caller, Mode::Write, &scope, &ty, &id, &before) {
-        return Err(audit::denied(&state, &caller, meta, e).await);
-    }
+    let allowed = may(&caller, Mode::Write, &scope, &ty, &id, &before).await;
+    refuse_unless(&state, &caller, &meta, allowed).await?;
     if seen.is_none() {
         return Err(not_found(&ty, &id, &scope));
     }

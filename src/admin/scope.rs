@@ -1,5 +1,6 @@
-//! The scope an admin path names (`{org}`, `{project}` in the caller's account) and checks
-//! that it exists.
+//! What an admin path names: its scope (`{org}`, `{project}` in the caller's account, and
+//! the check that it exists) and its other parameters, and the rule that an update body
+//! may repeat the path's identifier.
 
 use actix_web::HttpRequest;
 
@@ -8,6 +9,22 @@ use crate::policy::{Scope, ScopeLevel};
 use crate::storage::tenancy::{Organization, Project};
 use crate::storage::DbConnection;
 use crate::web::ApiError;
+
+/// A path parameter of the matched route (empty when absent).
+pub fn path_param(req: &HttpRequest, name: &str) -> String {
+    req.match_info().get(name).unwrap_or_default().to_owned()
+}
+
+/// An update body may repeat the path's identifier (Harness's clients send it): equal is
+/// fine, different is a 400.
+pub fn same_identifier(body: &str, path: &str) -> Result<(), ApiError> {
+    if body != path {
+        return Err(ApiError::invalid(format!(
+            "identifier `{body}` in the body differs from `{path}` in the URL"
+        )));
+    }
+    Ok(())
+}
 
 /// The scope of the request path, in the caller's account.
 pub fn path_scope(req: &HttpRequest, caller: &Caller) -> Result<Scope, ApiError> {

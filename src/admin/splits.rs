@@ -8,22 +8,24 @@
 //! both phases; the same phase again is a 200 that writes nothing). Entering `migration`
 //! gives the create permission to every custom role of the account that holds edit, once,
 //! and records those roles. Jumping from `off` straight to `enforced` runs that migration
-//! step first, so no role silently loses the ability to create. The change, the role
-//! updates, the audit row and the policy epoch bump commit in one transaction.
+//! step first, so no role silently loses the ability to create. The move passes the
+//! no-escalation guard (the roles' assignments gain create). The change, the role updates,
+//! the audit row and the policy epoch bump commit in one transaction.
 
 use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::audit::{self, Audited, Bump, WriteMeta};
+use super::audit::{self, refuse_unless, Audited, Bump, WriteMeta};
 use super::body::JsonBody;
-use super::context::Caller;
+use super::context::{Acting, Caller};
 use super::{resource, AdminState};
 use crate::policy::permission::catalogue;
-use crate::policy::split::{add_create_for_edit, pair_index, split_pairs, SplitPhase};
-use crate::storage::roles::Roles;
-use crate::storage::splits::{ChangedRole, SplitState, Splits};
+use crate::policy::split::{pair_index, split_pairs, SplitPhase};
+use crate::policy::Identifier;
+use crate::storage::guard::SplitMove;
+use crate::storage::splits::{SplitState, Splits};
 use crate::storage::DbConnection;
 use crate::web::ApiError;
 
@@ -80,68 +82,34 @@ fn out(state: &SplitState) -> Result<SplitOut, ApiError> {
     })
 }
 
-fn state_of(
-    conn: &mut DbConnection,
-    account: &str,
-    resource_type: &str,
-) -> Result<SplitState, ApiError> {
-    Splits::states(conn, account)?
-        .into_iter()
-        .find(|s| s.resource_type == resource_type)
-        .ok_or_else(|| ApiError::internal(format!("split `{resource_type}` has no state")))
+fn state_of(conn: &mut DbConnection, account: &str, pair: usize) -> Result<SplitState, ApiError> {
+    Ok(Splits::state(conn, account, pair)?)
 }
 
-/// The migration step: every custom role of the account holding edit gains create.
-fn migrate_roles(
-    conn: &mut DbConnection,
-    account: &str,
-    pair: usize,
-    now: i64,
-) -> Result<Vec<ChangedRole>, ApiError> {
-    let p = &split_pairs()[pair];
-    let edit = &catalogue().permission(p.edit).identifier;
-    let mut changed = Vec::new();
-    for stamped in Roles::holding(conn, account, edit)? {
-        let mut role = stamped.value;
-        let widened = add_create_for_edit(&role.permissions, pair);
-        if widened == role.permissions {
-            continue;
-        }
-        role.permissions = widened;
-        Roles::update(conn, &role, stamped.created, now)?;
-        changed.push(ChangedRole {
-            role: role.identifier.to_string(),
-            scope: role
-                .scope
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
-        });
-    }
-    changed.sort_by(|a, b| (&a.scope, &a.role).cmp(&(&b.scope, &b.role)));
-    Ok(changed)
-}
-
-/// Applies a move inside the write transaction (re-validated there against races).
+/// Applies a move inside the write transaction (re-validated there against races); the
+/// no-escalation guard admits it (leaving `off` gives create to the roles holding edit).
 fn apply_move(
     conn: &mut DbConnection,
-    account: &str,
+    acting: &Acting,
+    account: &Identifier,
     pair: usize,
     next: SplitPhase,
     now: i64,
 ) -> Result<Audited<SplitOut>, ApiError> {
+    let before = state_of(conn, account.as_str(), pair)?.phase;
     let resource_type = split_pairs()[pair].resource_type;
-    let mut state = state_of(conn, account, resource_type)?;
-    let before = state.phase;
     if !before.can_move_to(next) {
         return Err(backwards(resource_type, before, next));
     }
-    if before == SplitPhase::Off && next > SplitPhase::Off {
-        state.roles_changed = migrate_roles(conn, account, pair, now)?;
-    }
-    state.phase = next;
-    state.updated = now;
-    Splits::save(conn, account, &state)?;
+    let permit = acting.admit(
+        conn,
+        SplitMove {
+            account: account.clone(),
+            pair,
+            to: next,
+        },
+    )?;
+    let state = Splits::advance(conn, permit, now)?;
     let answer = out(&state)?;
     let after = json!({"phase": next.as_str(), "roles_changed": &state.roles_changed});
     Ok(Audited::new(
@@ -171,12 +139,14 @@ pub async fn list_splits(
     state: web::Data<AdminState>,
     caller: Caller,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(
-        "core_account_view",
-        &caller.account_scope(),
-        "ACCOUNT",
-        None,
-    )?;
+    caller
+        .require(
+            "core_account_view",
+            &caller.account_scope(),
+            "ACCOUNT",
+            None,
+        )
+        .await?;
     let account = caller.account().to_string();
     let states = audit::read(&state, move |c| Ok(Splits::states(c, &account)?)).await?;
     let answer = states.iter().map(out).collect::<Result<Vec<_>, _>>()?;
@@ -209,20 +179,22 @@ pub async fn update_split(
         resource_type,
         Bump::Policy,
     );
-    if let Err(e) = caller.require("core_account_edit", &scope, "ACCOUNT", None) {
-        return Err(audit::denied(&state, &caller, meta, e).await);
-    }
-    let account = caller.account().to_string();
-    let a = account.clone();
-    let current = audit::read(&state, move |c| state_of(c, &a, resource_type)).await?;
+    let allowed = caller
+        .require("core_account_edit", &scope, "ACCOUNT", None)
+        .await;
+    refuse_unless(&state, &caller, &meta, allowed).await?;
+    let account = caller.account().clone();
+    let a = account.to_string();
+    let current = audit::read(&state, move |c| state_of(c, &a, pair)).await?;
     if current.phase == next {
         return Ok(HttpResponse::Ok().json(out(&current)?));
     }
     if !current.phase.can_move_to(next) {
         return Err(backwards(resource_type, current.phase, next));
     }
+    let acting = caller.acting();
     let moved = audit::write(&state, &caller, meta, move |c, now| {
-        apply_move(c, &account, pair, next, now)
+        apply_move(c, &acting, &account, pair, next, now)
     })
     .await?;
     Ok(HttpResponse::Ok().json(moved))

@@ -5,11 +5,12 @@ use serde::Serialize;
 
 use super::AppError;
 use crate::authn::issue_api_token;
-use crate::policy::role::{PrincipalRef, PrincipalType, RoleAssignment};
+use crate::policy::role::{Principal, PrincipalRef, PrincipalType, RoleAssignment};
 use crate::policy::{Identifier, Scope, ScopeLevel};
 use crate::storage::assignments::Assignments;
 use crate::storage::audit::NewAuditEvent;
 use crate::storage::epochs::Epochs;
+use crate::storage::guard::{NewAssignment, Permit, TokenGrant};
 use crate::storage::principals::User;
 use crate::storage::tenancy::Account;
 use crate::storage::tokens::ApiToken;
@@ -84,7 +85,7 @@ pub fn bootstrap(db: &Db, account: &str, email: &str, now: i64) -> Result<Bootst
         if Assignments::find(c, &scope, &assignment_id)?.is_none() {
             Assignments::insert(
                 c,
-                &RoleAssignment {
+                Permit::system(NewAssignment(RoleAssignment {
                     identifier: Identifier::new(&assignment_id)?,
                     scope: scope.clone(),
                     role: Identifier::new("_account_admin")?,
@@ -99,20 +100,26 @@ pub fn bootstrap(db: &Db, account: &str, email: &str, now: i64) -> Result<Bootst
                     managed: false,
                     created: now,
                     updated: now,
-                },
+                })),
             )?;
         }
         let existing =
             ApiToken::list_for_owner(c, PrincipalType::User, &scope, &user.identifier)?.len();
         let token_id = format!("bootstrap-{}", existing + 1);
+        let owner = Principal {
+            principal_type: PrincipalType::User,
+            identifier: Identifier::new(&user.identifier)?,
+            scope: scope.clone(),
+        };
+        let grant = TokenGrant {
+            owner,
+            restriction: None,
+        };
         let (_, token) = issue_api_token(
             c,
-            PrincipalType::User,
-            &scope,
-            &user.identifier,
+            Permit::system(grant),
             &token_id,
             "Bootstrap token",
-            None,
             None,
             "scopegate bootstrap",
             now,

@@ -170,9 +170,7 @@ async fn rotation_keeps_the_old_value_for_its_grace_time() {
         let scope = Scope::parse("acme").unwrap();
         super::rotate_api_token(
             &mut conn,
-            PrincipalType::User,
-            &scope,
-            "alice",
+            grant(PrincipalType::User, &scope, "alice", None),
             "laptop",
             60,
             NOW,
@@ -331,13 +329,10 @@ fn issuing_checks_owner_identifier_and_duplicates() {
                  valid_to| {
         super::issue_api_token(
             conn,
-            t,
-            scope,
-            owner,
+            grant(t, scope, owner, None),
             id,
             "n",
             valid_to,
-            None,
             "USER:admin",
             NOW,
         )
@@ -377,11 +372,11 @@ fn issuing_checks_owner_identifier_and_duplicates() {
             "invalid",
         ),
         (
-            super::rotate_api_token(&mut conn, user, &acme, "alice", "nope", 0, NOW),
+            super::rotate_api_token(&mut conn, grant(user, &acme, "alice", None), "nope", 0, NOW),
             "not_found",
         ),
         (
-            super::rotate_api_token(&mut conn, user, &acme, "alice", "one", -1, NOW),
+            super::rotate_api_token(&mut conn, grant(user, &acme, "alice", None), "one", -1, NOW),
             "invalid",
         ),
     ];

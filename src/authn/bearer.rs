@@ -3,8 +3,10 @@
 //! principal in the database.
 //!
 //! Owns: which account a token acts in (own tokens: `acc`, which must equal a requested
-//! `Harness-Account`; external tokens: the issuer's configured account, else the requested
-//! one, else refused), and the cache keyed by SHA-256 of the token. A hit re-checks `exp`
+//! `Harness-Account`; external tokens: `acc` when present, else the requested
+//! `Harness-Account`, else the issuer's only account, always one of the issuer's
+//! `accounts`; a token naming an account its issuer is not bound to is refused), and the
+//! cache keyed by SHA-256 of the token. A hit re-checks `exp`
 //! (with leeway), a reloaded JWKS (verify again) and the credentials epoch (on change the
 //! principal must still exist and be enabled). Must never trust a claim before the
 //! signature is verified, or log the token.
@@ -77,28 +79,19 @@ impl Authenticator {
             (claims, Some((index, generation)))
         };
         let external = issuer.and_then(|(i, _)| self.issuers.get(i));
+        let claimed = claims
+            .acc
+            .as_deref()
+            .map(|a| {
+                Identifier::new(a).map_err(|_| AuthnError::unauthorized("jwt: invalid `acc` claim"))
+            })
+            .transpose()?;
         let (account, account_from_request) = match external {
-            None => {
-                let acc = claims
-                    .acc
-                    .as_deref()
-                    .and_then(|a| Identifier::new(a).ok())
-                    .ok_or_else(|| AuthnError::unauthorized("jwt: no valid `acc` claim"))?;
-                (acc, false)
-            }
-            Some(i) => match (&i.account, requested) {
-                (Some(fixed), _) => (fixed.clone(), false),
-                (None, Some(r)) => (
-                    Identifier::new(r)
-                        .map_err(|_| AuthnError::unauthorized("jwt: invalid Harness-Account"))?,
-                    true,
-                ),
-                (None, None) => {
-                    return Err(AuthnError::unauthorized(
-                        "jwt: the issuer has no account; Harness-Account is required",
-                    ))
-                }
-            },
+            None => (
+                claimed.ok_or_else(|| AuthnError::unauthorized("jwt: no valid `acc` claim"))?,
+                false,
+            ),
+            Some(i) => external_account(&i.accounts, claimed, requested)?,
         };
         if requested.is_some_and(|r| r != account.as_str()) {
             return Err(AuthnError::unauthorized(
@@ -195,4 +188,34 @@ impl Authenticator {
             }
         }
     }
+}
+
+/// The account an external issuer's token acts in: its `acc` claim, else the requested
+/// `Harness-Account`, else the issuer's only account; in every case one the issuer is
+/// bound to (`auth.issuers[].accounts`). `true` when the request chose it.
+fn external_account(
+    accounts: &[Identifier],
+    claimed: Option<Identifier>,
+    requested: Option<&str>,
+) -> Result<(Identifier, bool), AuthnError> {
+    let (account, from_request) = match (claimed, requested, accounts) {
+        (Some(acc), _, _) => (acc, false),
+        (None, _, [only]) => (only.clone(), false),
+        (None, Some(r), _) => (
+            Identifier::new(r)
+                .map_err(|_| AuthnError::unauthorized("jwt: invalid Harness-Account"))?,
+            true,
+        ),
+        (None, None, _) => {
+            return Err(AuthnError::unauthorized(
+                "jwt: the issuer serves several accounts; Harness-Account is required",
+            ))
+        }
+    };
+    if !accounts.iter().any(|a| a.same(&account)) {
+        return Err(AuthnError::unauthorized(format!(
+            "jwt: the issuer is not bound to account `{account}`"
+        )));
+    }
+    Ok((account, from_request))
 }

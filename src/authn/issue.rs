@@ -2,10 +2,12 @@
 //!
 //! Owns: creating a token row (server-generated token id, argon2id hash of a fresh 256-bit
 //! secret, optional permission subset) and rotation (a new row for the same logical token;
-//! the old value keeps working until its grace time). Both run on the caller's connection,
-//! inside the caller's transaction: the caller checks who may issue, bumps the credentials
-//! epoch and writes the audit event. Must never store or log the secret; the value is
-//! returned once, to be shown once.
+//! the old value keeps working until its grace time). Both take the no-escalation guard's
+//! `Permit<TokenGrant>` (owner and restriction come from it) and run on the caller's
+//! connection, inside the caller's transaction: the caller checks who may issue, bumps the
+//! credentials epoch and writes the audit event. A rotated value is restricted to the old
+//! value's restriction ∩ the permit's, so rotation never widens a token. Must never store or
+//! log the secret; the value is returned once, to be shown once.
 
 use super::error::AuthnError;
 use super::password;
@@ -13,25 +15,30 @@ use super::token::{TokenKind, TokenValue};
 use crate::policy::permission::{catalogue, PermissionSet};
 use crate::policy::role::PrincipalType;
 use crate::policy::{Identifier, Scope, ScopeLevel};
-use crate::storage::columns::{scope_cols, to_json};
+use crate::storage::columns::{from_json, scope_cols, to_json};
+use crate::storage::guard::{Permit, TokenGrant};
 use crate::storage::principals::{ServiceAccount, User};
 use crate::storage::tokens::ApiToken;
 use crate::storage::DbConnection;
 
-/// Inserts a new token for `owner` and returns its row and its value (shown once).
-#[allow(clippy::too_many_arguments)]
+/// Inserts a new token for the permit's owner, restricted as the permit says, and returns
+/// its row and its value (shown once).
 pub fn issue_api_token(
     conn: &mut DbConnection,
-    owner_type: PrincipalType,
-    owner_scope: &Scope,
-    owner: &str,
+    permit: Permit<TokenGrant>,
     identifier: &str,
     name: &str,
     valid_to: Option<i64>,
-    permissions: Option<&PermissionSet>,
     issued_by: &str,
     now_ms: i64,
 ) -> Result<(ApiToken, String), AuthnError> {
+    let grant = permit.into_write();
+    let (owner_type, owner_scope, owner) = (
+        grant.owner.principal_type,
+        &grant.owner.scope,
+        grant.owner.identifier.as_str(),
+    );
+    let permissions = grant.restriction.as_ref();
     let kind = check_owner(conn, owner_type, owner_scope, owner)?;
     Identifier::new(identifier).map_err(|e| AuthnError::InvalidInput(e.to_string()))?;
     if valid_to.is_some_and(|t| t <= now_ms) {
@@ -60,16 +67,21 @@ pub fn issue_api_token(
 }
 
 /// Replaces the current value of a logical token by a new one (new token id, same
-/// identifier, name, permissions and `valid_to`); the old value works for `grace_seconds`.
+/// identifier, name and `valid_to`; permissions: the old ones ∩ the permit's restriction);
+/// the old value works for `grace_seconds`.
 pub fn rotate_api_token(
     conn: &mut DbConnection,
-    owner_type: PrincipalType,
-    owner_scope: &Scope,
-    owner: &str,
+    permit: Permit<TokenGrant>,
     identifier: &str,
     grace_seconds: i64,
     now_ms: i64,
 ) -> Result<(ApiToken, String), AuthnError> {
+    let grant = permit.into_write();
+    let (owner_type, owner_scope, owner) = (
+        grant.owner.principal_type,
+        &grant.owner.scope,
+        grant.owner.identifier.as_str(),
+    );
     if grace_seconds < 0 {
         return Err(AuthnError::InvalidInput(
             "`grace_seconds` must not be negative".to_owned(),
@@ -86,6 +98,7 @@ pub fn rotate_api_token(
         Some(v) => now_ms.saturating_add(grace_ms).min(v),
         None => now_ms.saturating_add(grace_ms),
     };
+    let permissions = narrowed(current.permissions.as_deref(), grant.restriction.as_ref())?;
     ApiToken::supersede(conn, &current.token_id, grace_until)?;
     new_row(
         conn,
@@ -95,10 +108,32 @@ pub fn rotate_api_token(
         identifier,
         &current.name,
         current.valid_to,
-        current.permissions.clone(),
+        permissions,
         &current.issued_by,
         now_ms,
     )
+}
+
+/// The stored restriction (JSON list) ∩ `also`, as stored JSON (`None`: unrestricted).
+fn narrowed(
+    stored: Option<&str>,
+    also: Option<&PermissionSet>,
+) -> Result<Option<String>, AuthnError> {
+    let c = catalogue();
+    let old = stored
+        .map(|json| {
+            let ids: Vec<String> = from_json(json, "token permissions")?;
+            c.set_of(&ids)
+                .map_err(|e| AuthnError::Unavailable(format!("stored token permissions: {e}")))
+        })
+        .transpose()?;
+    let set = match (old, also) {
+        (None, None) => return Ok(None),
+        (Some(s), None) => s,
+        (None, Some(a)) => *a,
+        (Some(s), Some(a)) => s.intersection(a),
+    };
+    Ok(Some(to_json(&c.identifiers(&set))))
 }
 
 /// The owner must exist at `owner_scope` (users at account level) and may own tokens.

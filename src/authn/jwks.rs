@@ -50,8 +50,8 @@ struct KeySet {
 pub struct ExternalIssuer {
     pub issuer: Arc<str>,
     pub audience: String,
-    /// The account every token of this issuer belongs to, if configured.
-    pub account: Option<Identifier>,
+    /// The accounts this issuer's tokens may act for (never empty).
+    pub accounts: Vec<Identifier>,
     /// `sub` is an email rather than a user identifier.
     pub by_email: bool,
     path: PathBuf,
@@ -63,12 +63,15 @@ impl ExternalIssuer {
     /// Validates the config entry and loads its JWKS file.
     pub fn new(config: &IssuerConfig) -> Result<Self, AuthnError> {
         let what = |m: String| AuthnError::Config(format!("issuer `{}`: {m}", config.issuer));
-        let account = config
-            .account
-            .as_deref()
-            .map(Identifier::new)
-            .transpose()
+        let accounts = config
+            .accounts
+            .iter()
+            .map(|a| Identifier::new(a))
+            .collect::<Result<Vec<_>, _>>()
             .map_err(|e| what(e.to_string()))?;
+        if accounts.is_empty() {
+            return Err(what("`accounts` must list at least one account".to_owned()));
+        }
         let by_email = match config.subject.as_deref() {
             None | Some("identifier") => false,
             Some("email") => true,
@@ -85,7 +88,7 @@ impl ExternalIssuer {
         Ok(Self {
             issuer: Arc::from(config.issuer.as_str()),
             audience: config.audience.clone(),
-            account,
+            accounts,
             by_email,
             path: config.jwks_file.clone(),
             keys: ArcSwap::from_pointee(KeySet {
@@ -158,7 +161,7 @@ impl std::fmt::Debug for ExternalIssuer {
         f.debug_struct("ExternalIssuer")
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
-            .field("account", &self.account)
+            .field("accounts", &self.accounts)
             .field("jwks_file", &self.path)
             .field("keys", &self.keys.load().keys.len())
             .finish()
@@ -234,7 +237,7 @@ mod tests {
             jwks_file: PathBuf::from(env!("CARGO_MANIFEST_DIR"))
                 .join("tests/fixtures/authn")
                 .join(file),
-            account: None,
+            accounts: vec!["acme".into()],
             subject: None,
         }
     }

@@ -119,7 +119,7 @@ async fn external_token_refusals() {
 async fn issuer_account_subject_forms_and_scope() {
     let jwks = fixture_path("jwks.json");
     let mut settings = AuthnSettings {
-        issuers: vec![issuer(jwks.clone(), Some("acme"))],
+        issuers: vec![issuer(jwks.clone(), &["acme"])],
         ..settings()
     };
     settings.issuers[0].subject = Some("email".into());
@@ -178,7 +178,7 @@ async fn a_replaced_jwks_file_is_reloaded() {
     let path = dir.path().join("idp.json");
     std::fs::copy(fixture_path("jwks.json"), &path).unwrap();
     let f = fixture_with(AuthnSettings {
-        issuers: vec![issuer(path.clone(), None)],
+        issuers: vec![issuer(path.clone(), ISSUER_ACCOUNTS)],
         ..settings()
     });
     let old = sign(

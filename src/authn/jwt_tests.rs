@@ -150,13 +150,13 @@ fn settings_are_validated() {
             ..settings()
         },
         AuthnSettings {
-            issuers: vec![issuer(fixture_path("missing.json"), None)],
+            issuers: vec![issuer(fixture_path("missing.json"), ISSUER_ACCOUNTS)],
             ..settings()
         },
         AuthnSettings {
             issuers: vec![crate::config::IssuerConfig {
                 issuer: "scopegate".into(),
-                ..issuer(fixture_path("jwks.json"), None)
+                ..issuer(fixture_path("jwks.json"), ISSUER_ACCOUNTS)
             }],
             ..settings()
         },

@@ -15,6 +15,7 @@ use crate::policy::permission::PermissionSet;
 use crate::policy::role::PrincipalType;
 use crate::policy::Scope;
 use crate::storage::epochs::EpochKind;
+use crate::storage::guard::{Permit, TokenGrant};
 use crate::storage::principals::{ServiceAccount, User};
 use crate::storage::tokens::ApiToken;
 use crate::storage::Db;
@@ -43,21 +44,42 @@ pub fn fixture_bytes(name: &str) -> Vec<u8> {
     std::fs::read(fixture_path(name)).expect("fixture")
 }
 
-pub fn issuer(jwks_file: PathBuf, account: Option<&str>) -> IssuerConfig {
+pub fn issuer(jwks_file: PathBuf, accounts: &[&str]) -> IssuerConfig {
     IssuerConfig {
         issuer: IDP.into(),
         audience: "scopegate".into(),
         jwks_file,
-        account: account.map(str::to_owned),
+        accounts: accounts.iter().map(|a| a.to_string()).collect(),
         subject: None,
     }
+}
+
+/// Accounts of the default test issuer: more than one, so `Harness-Account` chooses.
+pub const ISSUER_ACCOUNTS: &[&str] = &["acme", "globex"];
+
+/// A system permit for a token of `owner` (tests write without a principal).
+pub fn grant(
+    owner_type: PrincipalType,
+    scope: &Scope,
+    owner: &str,
+    permissions: Option<&PermissionSet>,
+) -> Permit<TokenGrant> {
+    Permit::system(TokenGrant {
+        owner: crate::policy::role::Principal {
+            principal_type: owner_type,
+            identifier: crate::policy::Identifier::new(owner)
+                .unwrap_or_else(|_| crate::policy::Identifier::new("invalid_owner").expect("id")),
+            scope: scope.clone(),
+        },
+        restriction: permissions.copied(),
+    })
 }
 
 pub fn settings() -> AuthnSettings {
     AuthnSettings {
         hs256_secret: Some(HS256_SECRET.to_vec()),
         jwt_ttl_seconds: 3600,
-        issuers: vec![issuer(fixture_path("jwks.json"), None)],
+        issuers: vec![issuer(fixture_path("jwks.json"), ISSUER_ACCOUNTS)],
         login_max_failures: 3,
         cache_ttl_seconds: 300,
     }
@@ -138,15 +160,13 @@ impl Fixture {
         permissions: Option<&PermissionSet>,
     ) -> String {
         let mut conn = self.db.conn().expect("conn");
+        let scope = Scope::parse(scope).expect("scope");
         let (_, value) = super::issue_api_token(
             &mut conn,
-            owner_type,
-            &Scope::parse(scope).expect("scope"),
-            owner,
+            grant(owner_type, &scope, owner, permissions),
             identifier,
             "test token",
             valid_to,
-            permissions,
             "USER:admin",
             NOW,
         )

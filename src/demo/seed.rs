@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 
 use crate::authn::issue_api_token;
 use crate::policy::builtin::builtin_roles;
-use crate::policy::role::{PrincipalRef, PrincipalType, RoleAssignment};
+use crate::policy::role::{Principal, PrincipalRef, PrincipalType, RoleAssignment};
 use crate::policy::{Identifier, Scope, ScopeLevel};
 use crate::storage::assignments::Assignments;
 use crate::storage::epochs::Epochs;
+use crate::storage::guard::{NewAssignment, Permit, TokenGrant};
 use crate::storage::principals::User;
 use crate::storage::tenancy::{Account, Organization, Project};
 use crate::storage::{DbConnection, StorageError};
@@ -176,7 +177,7 @@ pub fn seed(
         let scope = Scope::parse(scope)?;
         Assignments::insert(
             conn,
-            &RoleAssignment {
+            Permit::system(NewAssignment(RoleAssignment {
                 identifier: id(&format!("demo-{user}"))?,
                 scope,
                 role: id(role)?,
@@ -191,17 +192,22 @@ pub fn seed(
                 managed: true,
                 created: now,
                 updated: now,
-            },
+            })),
         )?;
         let account_scope = Scope::parse(ACCOUNT)?;
+        let grant = TokenGrant {
+            owner: Principal {
+                principal_type: PrincipalType::User,
+                identifier: id(&user)?,
+                scope: account_scope,
+            },
+            restriction: None,
+        };
         let (_, token) = issue_api_token(
             conn,
-            PrincipalType::User,
-            &account_scope,
-            &user,
+            Permit::system(grant),
             "demo-token",
             "Demo token",
-            None,
             None,
             "scopegate demo",
             now,

@@ -1,8 +1,13 @@
-//! The decision engine: `check`, `explain`, list filtering and the escalation test.
+//! The decision engine: `check`, `explain`, list filtering, the permissions held at a
+//! scope, and the no-escalation comparison of what a write gives with what its writer holds.
 //!
 //! Pure: the caller gathers a principal's compiled grants ([`PrincipalPolicy`]) and the
 //! resource; the engine does no I/O, reads no clock and never panics. Deny by default; every
-//! answer carries its reason (section 2 of DESIGN.md, rule numbers cited below).
+//! answer carries its reason (section 2 of DESIGN.md, rule numbers cited below). Every rule
+//! of a decision lives here: a disabled principal, organization ownership and the
+//! CROSS_ORGANIZATION_ACCESS widening, split pairs, credential restrictions and implicit
+//! visibility. Callers (gateway, ACL, explain, effective permissions, the admin API's own
+//! checks, the escalation guard) only gather inputs.
 
 mod escalation;
 mod explain;
@@ -10,13 +15,13 @@ mod list;
 
 use std::sync::Arc;
 
-pub use escalation::{holds_on_group, holds_type_wide};
+pub use escalation::{first_lack, holds_on_group, holds_type_wide, Gain, Lack};
 pub use explain::{explain, Explanation, GrantInfo, NearMiss};
-pub use list::{allowed_ids, AllowedIds, RegistryEntry};
+pub use list::{allowed_ids, held_at, AllowedIds, RegistryEntry};
 
 use super::ids::Identifier;
 use super::permission::{catalogue, Module, Permission, PermissionId, PermissionSet};
-use super::resource_group::{Attributes, ResourceGroup};
+use super::resource_group::{Attributes, ResourceGroup, ScopeFilter};
 use super::role::Principal;
 use super::scope::{Scope, ScopeLevel};
 use super::split::SplitPhases;
@@ -42,8 +47,19 @@ pub struct PrincipalPolicy {
     pub home_org: Option<Identifier>,
     pub grants: Vec<Grant>,
     pub splits: SplitPhases,
+    /// A disabled principal is permitted nothing, everywhere.
+    pub disabled: bool,
     own_orgs: Vec<Identifier>,
     cross_org: Option<PermissionId>,
+    /// Some enabled grant gives CROSS_ORGANIZATION_ACCESS through a group that selects
+    /// something at the assignment's scope (section 1 "Scope grants").
+    cross_org_held: bool,
+}
+
+/// Does the grant's group select anything at the grant's own scope? A scope grant such as
+/// CROSS_ORGANIZATION_ACCESS is held only through such a grant.
+fn selects_at_own_scope(grant: &Grant) -> bool {
+    !grant.group.is_empty() && grant.group.covers_scope(&grant.assignment_scope)
 }
 
 impl PrincipalPolicy {
@@ -64,14 +80,27 @@ impl PrincipalPolicy {
             }
         }
         let cross_org = catalogue().get("CROSS_ORGANIZATION_ACCESS");
+        let cross_org_held = cross_org.is_some_and(|id| {
+            grants
+                .iter()
+                .any(|g| !g.disabled && g.permissions.contains(id) && selects_at_own_scope(g))
+        });
         Self {
             principal,
             home_org,
             grants,
             splits,
+            disabled: false,
             own_orgs,
             cross_org,
+            cross_org_held,
         }
+    }
+
+    /// The same policy for a disabled (`true`) or enabled principal.
+    pub fn with_disabled(mut self, disabled: bool) -> Self {
+        self.disabled = disabled;
+        self
     }
 
     pub fn account(&self) -> &Identifier {
@@ -83,20 +112,32 @@ impl PrincipalPolicy {
         &self.own_orgs
     }
 
-    /// Holds CROSS_ORGANIZATION_ACCESS through some enabled grant, within the restriction.
+    /// Holds CROSS_ORGANIZATION_ACCESS (a grant that selects something at its scope),
+    /// within the restriction.
     pub fn has_cross_org(&self, restriction: Option<&PermissionSet>) -> bool {
-        let Some(id) = self.cross_org else {
-            return false;
-        };
-        restriction.is_none_or(|r| r.contains(id))
+        self.cross_org_held
             && self
-                .grants
-                .iter()
-                .any(|g| !g.disabled && g.permissions.contains(id))
+                .cross_org
+                .is_some_and(|id| restriction.is_none_or(|r| r.contains(id)))
     }
 
-    /// Union of the permissions of all enabled grants (for token subsets and listings).
+    /// Does some grant filter resources of `resource_type` by attribute? Then a decision on
+    /// one such resource needs its registry attributes.
+    pub fn filters_attributes_of(&self, resource_type: &str) -> bool {
+        self.grants.iter().any(|g| {
+            g.group
+                .resource_filters
+                .iter()
+                .any(|f| f.resource_type == resource_type && f.attribute.is_some())
+        })
+    }
+
+    /// Union of the permissions of all enabled grants (for token subsets); nothing when
+    /// the principal is disabled.
     pub fn all_permissions(&self) -> PermissionSet {
+        if self.disabled {
+            return PermissionSet::EMPTY;
+        }
         self.grants
             .iter()
             .filter(|g| !g.disabled)
@@ -125,6 +166,8 @@ pub struct Request<'a> {
 /// Why a check was denied without any grant coming close.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum DenyCause {
+    /// The principal is disabled: its credentials stop working like revoked ones.
+    Disabled,
     /// Rule 1: the permission does not exist at the resource's scope level.
     NotAvailableAtScope,
     /// The permission acts on another resource type.
@@ -150,6 +193,9 @@ impl Decision {
 
 /// Rule 1 and account check, shared by check, explain and list.
 fn precheck(policy: &PrincipalPolicy, perm: &Permission, resource: &Resource) -> Option<DenyCause> {
+    if policy.disabled {
+        return Some(DenyCause::Disabled);
+    }
     if !perm.available_at(resource.scope.level()) {
         return Some(DenyCause::NotAvailableAtScope);
     }
@@ -197,17 +243,33 @@ fn effective_scope<'s>(
     None
 }
 
+/// How much of a resource type a check is about (rules 3 and 8).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Reach<'a> {
+    /// One resource.
+    One(&'a str),
+    /// Every resource of the type: a create, or another non-list action without identifier.
+    All,
+    /// Some resource of the type: a list, and the permissions held at a scope.
+    Some,
+}
+
+impl<'a> Reach<'a> {
+    fn of(perm: &Permission, identifier: Option<&'a str>) -> Self {
+        match identifier {
+            Some(id) => Reach::One(id),
+            None if perm.is_list_action() => Reach::Some,
+            None => Reach::All,
+        }
+    }
+}
+
 /// Does the grant's group select the resource (rules 3 and 8)?
-fn group_selects(
-    group: &ResourceGroup,
-    perm: &Permission,
-    scope: &Scope,
-    resource: &Resource,
-) -> bool {
-    match resource.identifier {
-        Some(id) => group.selects(scope, resource.resource_type, id, resource.attributes),
-        None if perm.is_list_action() => group.touches_type(scope, resource.resource_type),
-        None => group.selects_all_of_type(scope, resource.resource_type),
+fn group_selects(group: &ResourceGroup, scope: &Scope, resource: &Resource, reach: Reach) -> bool {
+    match reach {
+        Reach::One(id) => group.selects(scope, resource.resource_type, id, resource.attributes),
+        Reach::All => group.selects_all_of_type(scope, resource.resource_type),
+        Reach::Some => group.touches_type(scope, resource.resource_type),
     }
 }
 
@@ -227,19 +289,31 @@ fn ownership_ok(
     }
 }
 
-/// The target scope of an implicit-visibility check (rule 5), if the request is one.
-fn visibility_target(perm: &Permission, resource: &Resource) -> Option<Scope> {
-    let id = Identifier::new(resource.identifier?).ok()?;
-    let scope = resource.scope;
-    match (perm.identifier.as_str(), resource.resource_type) {
-        ("core_account_view", "ACCOUNT") if scope.account.same(&id) => Some(scope.clone()),
-        ("core_organization_view", "ORGANIZATION") if scope.level() == ScopeLevel::Account => {
-            Some(Scope::org(scope.account.clone(), id))
+/// The level whose existence an implicit-visibility check (rule 5) is about: viewing the
+/// account at the account, an organization at the account, a project at its organization.
+fn visibility_level(perm: &Permission, resource: &Resource) -> Option<ScopeLevel> {
+    let level = resource.scope.level();
+    match (perm.identifier.as_str(), resource.resource_type, level) {
+        ("core_account_view", "ACCOUNT", ScopeLevel::Account) => Some(ScopeLevel::Account),
+        ("core_organization_view", "ORGANIZATION", ScopeLevel::Account) => {
+            Some(ScopeLevel::Organization)
         }
-        ("core_project_view", "PROJECT") if scope.level() == ScopeLevel::Organization => Some(
-            Scope::project(scope.account.clone(), scope.org.clone()?, id),
-        ),
+        ("core_project_view", "PROJECT", ScopeLevel::Organization) => Some(ScopeLevel::Project),
         _ => None,
+    }
+}
+
+/// The scope a visibility check on `id` is about (the account itself, or a child scope).
+fn visibility_target(scope: &Scope, level: ScopeLevel, id: &str) -> Option<Scope> {
+    let id = Identifier::new(id).ok()?;
+    match level {
+        ScopeLevel::Account => scope.account.same(&id).then(|| scope.clone()),
+        ScopeLevel::Organization => Some(Scope::org(scope.account.clone(), id)),
+        ScopeLevel::Project => Some(Scope::project(
+            scope.account.clone(),
+            scope.org.clone()?,
+            id,
+        )),
     }
 }
 
@@ -253,8 +327,48 @@ fn reveals(grant: &Grant, target: &Scope) -> bool {
             .any(|inc| target.contains(&inc.scope) || inc.covers(target))
 }
 
-/// Decides one request (rules 1–6, 8). Allocation-free except for rule 5's target scope.
-pub fn check(policy: &PrincipalPolicy, request: &Request) -> Decision {
+/// Does the grant make some scope of `level` below (or at, for the account) `scope` visible?
+fn reveals_some(grant: &Grant, scope: &Scope, level: ScopeLevel) -> bool {
+    grant.assignment_scope.account.same(&scope.account)
+        && grant.group.included_scopes.iter().any(|inc| {
+            (scope.contains(&inc.scope) && inc.scope.level() >= level)
+                || (inc.filter == ScopeFilter::IncludingChildScopes && inc.scope.contains(scope))
+        })
+}
+
+/// Rule 5: the grant that makes the resource visible, if the check is a visibility check.
+fn visible_through(
+    policy: &PrincipalPolicy,
+    perm: &Permission,
+    resource: &Resource,
+    reach: Reach,
+) -> Option<usize> {
+    let level = visibility_level(perm, resource)?;
+    let enabled = policy
+        .grants
+        .iter()
+        .enumerate()
+        .filter(|(_, g)| !g.disabled);
+    let found = match reach {
+        Reach::One(id) => {
+            let target = visibility_target(resource.scope, level, id)?;
+            enabled
+                .filter(|(_, g)| reveals(g, &target))
+                .map(|(i, _)| i)
+                .next()
+        }
+        Reach::Some => enabled
+            .filter(|(_, g)| reveals_some(g, resource.scope, level))
+            .map(|(i, _)| i)
+            .next(),
+        Reach::All => None,
+    };
+    found
+}
+
+/// Decides one request at the given reach (rules 1–6, 8). Allocation-free except for rule
+/// 5's target scope.
+fn decide(policy: &PrincipalPolicy, request: &Request, reach: Reach) -> Decision {
     let perm = catalogue().permission(request.permission);
     let resource = &request.resource;
     if let Some(cause) = precheck(policy, perm, resource) {
@@ -269,7 +383,7 @@ pub fn check(policy: &PrincipalPolicy, request: &Request) -> Decision {
         let Some(scope) = effective_scope(grant, resource.scope, cross_org) else {
             continue;
         };
-        if group_selects(&grant.group, perm, &scope, resource)
+        if group_selects(&grant.group, &scope, resource, reach)
             && ownership_ok(policy, perm, resource.scope, cross_org)
         {
             return Decision::Allowed {
@@ -282,20 +396,32 @@ pub fn check(policy: &PrincipalPolicy, request: &Request) -> Decision {
         .restriction
         .is_none_or(|r| r.contains(request.permission))
     {
-        if let Some(target) = visibility_target(perm, resource) {
-            if let Some(i) = policy
-                .grants
-                .iter()
-                .position(|g| !g.disabled && reveals(g, &target))
-            {
-                return Decision::Allowed {
-                    grant: i,
-                    implicit: true,
-                };
-            }
+        if let Some(i) = visible_through(policy, perm, resource, reach) {
+            return Decision::Allowed {
+                grant: i,
+                implicit: true,
+            };
         }
     }
     Decision::Denied(DenyCause::NoGrant)
+}
+
+/// Decides one request (rules 1–6, 8): one resource when it names an identifier, else a
+/// type-level check (a list needs some resource of the type, another action all of them).
+pub fn check(policy: &PrincipalPolicy, request: &Request) -> Decision {
+    let perm = catalogue().permission(request.permission);
+    decide(
+        policy,
+        request,
+        Reach::of(perm, request.resource.identifier),
+    )
+}
+
+/// May the principal use the permission on some resource of the type at the resource's
+/// scope (the identifier is ignored)? What "holds a permission at a scope" means for
+/// effective permissions: implied by any allowed `check` there.
+pub fn holds_somewhere(policy: &PrincipalPolicy, request: &Request) -> bool {
+    decide(policy, request, Reach::Some).is_allowed()
 }
 
 #[cfg(test)]

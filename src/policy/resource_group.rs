@@ -252,6 +252,31 @@ impl ResourceGroup {
         scopes_ok && resources_ok
     }
 
+    /// The part of the group inside `scope`: included scopes inside it kept, an including
+    /// ancestor cut down to `scope` itself with its children, others dropped.
+    pub fn within(&self, scope: &Scope) -> ResourceGroup {
+        let included_scopes = self
+            .included_scopes
+            .iter()
+            .filter_map(|inc| {
+                if scope.contains(&inc.scope) {
+                    Some(inc.clone())
+                } else if inc.covers(scope) {
+                    Some(IncludedScope {
+                        filter: ScopeFilter::IncludingChildScopes,
+                        scope: scope.clone(),
+                    })
+                } else {
+                    None
+                }
+            })
+            .collect();
+        ResourceGroup {
+            included_scopes,
+            ..self.clone()
+        }
+    }
+
     /// Levels reached by the included scopes.
     pub fn reached_levels(&self) -> ScopeLevels {
         let levels: Vec<ScopeLevel> = self

@@ -5,6 +5,7 @@ use diesel::prelude::*;
 
 use super::columns::{ident, level_from_text, level_to_text, scope_cols, scope_from};
 use super::error::{StorageError, StorageResult};
+use super::guard::{EnableAssignment, NewAssignment, Permit};
 use super::pool::DbConnection;
 use super::schema::role_assignments as ra;
 use crate::policy::role::{PrincipalRef, PrincipalType, RoleAssignment};
@@ -88,7 +89,9 @@ fn load(rows: Vec<AssignmentRow>) -> StorageResult<Vec<RoleAssignment>> {
 pub struct Assignments;
 
 impl Assignments {
-    pub fn insert(conn: &mut DbConnection, a: &RoleAssignment) -> StorageResult<()> {
+    /// Inserts an assignment the guard admitted.
+    pub fn insert(conn: &mut DbConnection, permit: Permit<NewAssignment>) -> StorageResult<()> {
+        let a = &permit.write().0;
         diesel::insert_into(ra::table)
             .values(row_of(a)?)
             .execute(conn)
@@ -127,7 +130,28 @@ impl Assignments {
         )
     }
 
-    pub fn set_disabled(
+    /// Disables an assignment (narrowing needs no permit; the last-admin rule is the
+    /// caller's, see `last_admin`).
+    pub fn disable(
+        conn: &mut DbConnection,
+        scope: &Scope,
+        identifier: &str,
+        now: i64,
+    ) -> StorageResult<usize> {
+        Self::set_disabled(conn, scope, identifier, true, now)
+    }
+
+    /// Enables an assignment the guard admitted.
+    pub fn enable(
+        conn: &mut DbConnection,
+        permit: Permit<EnableAssignment>,
+        now: i64,
+    ) -> StorageResult<usize> {
+        let w = permit.into_write();
+        Self::set_disabled(conn, &w.scope, &w.identifier, false, now)
+    }
+
+    fn set_disabled(
         conn: &mut DbConnection,
         scope: &Scope,
         identifier: &str,

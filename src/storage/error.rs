@@ -25,6 +25,13 @@ pub enum StorageError {
     Corrupt(String),
     #[error(transparent)]
     Invalid(#[from] PolicyError),
+    /// The no-escalation guard refused a write: it would give what the writer lacks.
+    #[error("`{writer}` cannot give permission `{permission}` on {resource}: it does not hold it there itself")]
+    Escalation {
+        writer: String,
+        permission: String,
+        resource: String,
+    },
 }
 
 impl StorageError {

@@ -20,18 +20,12 @@ use crate::policy::resource_group::ResourceGroup;
 use crate::policy::role::{Principal, PrincipalType, RoleAssignment};
 use crate::policy::Scope;
 
-/// A principal's policy and whether the principal itself is disabled.
-#[derive(Clone, Debug)]
-pub struct LoadedPrincipal {
-    pub policy: PrincipalPolicy,
-    pub disabled: bool,
-}
-
-/// Loads `principal`'s policy; `None` when the principal does not exist.
+/// Loads `principal`'s policy (carrying whether the principal is disabled); `None` when the
+/// principal does not exist.
 pub fn load_principal(
     conn: &mut DbConnection,
     principal: &Principal,
-) -> StorageResult<Option<LoadedPrincipal>> {
+) -> StorageResult<Option<PrincipalPolicy>> {
     let account = principal.account().as_str();
     let id = principal.identifier.as_str();
     let mut tagged: Vec<(RoleAssignment, Option<String>)> = Vec::new();
@@ -92,10 +86,9 @@ pub fn load_principal(
     };
     let grants = compile(conn, tagged)?;
     let splits = Splits::phases(conn, account)?;
-    Ok(Some(LoadedPrincipal {
-        policy: PrincipalPolicy::new(principal.clone(), home_org, grants, splits),
-        disabled,
-    }))
+    Ok(Some(
+        PrincipalPolicy::new(principal.clone(), home_org, grants, splits).with_disabled(disabled),
+    ))
 }
 
 /// Resolves roles and groups (each once) and builds the grants. Assignments whose role or

@@ -4,12 +4,13 @@ use diesel::prelude::*;
 
 use super::columns::scope_cols;
 use super::error::{StorageError, StorageResult};
+use super::guard::{EnablePrincipal, HomeOrg, Members, PasswordSet, Permit};
 use super::pool::DbConnection;
 use super::schema::{service_accounts, user_group_members, user_groups, users};
 use crate::policy::Scope;
 
 /// A user of an account. `password_hash` is an argon2id PHC string, never shown.
-#[derive(Queryable, Selectable, Insertable, AsChangeset, Clone, PartialEq, Eq)]
+#[derive(Queryable, Selectable, Insertable, Clone, PartialEq, Eq)]
 #[diesel(table_name = users, treat_none_as_null = true)]
 pub struct User {
     pub account: String,
@@ -88,19 +89,77 @@ impl User {
         Ok(())
     }
 
+    /// Writes the user's name and email (what changes nobody's access); the home
+    /// organization, the password and `disabled` have their own guarded writes.
     pub fn update(&self, conn: &mut DbConnection) -> StorageResult<()> {
-        let row = User {
-            email: self.email.to_lowercase(),
-            ..self.clone()
-        };
         diesel::update(users::table.find((&self.account, &self.identifier)))
-            .set(&row)
+            .set((
+                users::name.eq(&self.name),
+                users::email.eq(self.email.to_lowercase()),
+                users::updated.eq(self.updated),
+            ))
             .execute(conn)
             .map_err(|e| {
                 StorageError::conflict_on_duplicate(e, || {
                     format!("email `{}` is taken", self.email)
                 })
             })?;
+        Ok(())
+    }
+
+    /// Sets a user's home organization as the guard admitted.
+    pub fn set_organization(
+        conn: &mut DbConnection,
+        permit: Permit<HomeOrg>,
+        now: i64,
+    ) -> StorageResult<()> {
+        let w = permit.into_write();
+        diesel::update(users::table.find((w.user.account().as_str(), w.user.identifier.as_str())))
+            .set((
+                users::organization.eq(w.organization),
+                users::updated.eq(now),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    /// Stores a new argon2id password hash as the guard admitted.
+    pub fn set_password(
+        conn: &mut DbConnection,
+        permit: Permit<PasswordSet>,
+        hash: &str,
+        now: i64,
+    ) -> StorageResult<()> {
+        let u = &permit.write().user;
+        diesel::update(users::table.find((u.account().as_str(), u.identifier.as_str())))
+            .set((users::password_hash.eq(hash), users::updated.eq(now)))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    /// Disables a user (its credentials stop working like revoked ones).
+    pub fn disable(
+        conn: &mut DbConnection,
+        account: &str,
+        identifier: &str,
+        now: i64,
+    ) -> StorageResult<()> {
+        diesel::update(users::table.find((account, identifier)))
+            .set((users::disabled.eq(true), users::updated.eq(now)))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    /// Enables a user as the guard admitted.
+    pub fn enable(
+        conn: &mut DbConnection,
+        permit: Permit<EnablePrincipal>,
+        now: i64,
+    ) -> StorageResult<()> {
+        let p = &permit.write().principal;
+        diesel::update(users::table.find((p.account().as_str(), p.identifier.as_str())))
+            .set((users::disabled.eq(false), users::updated.eq(now)))
+            .execute(conn)?;
         Ok(())
     }
 
@@ -221,28 +280,30 @@ impl UserGroup {
             .load(conn)?)
     }
 
-    /// Replaces the member list.
-    pub fn set_members(&self, conn: &mut DbConnection, members: &[String]) -> StorageResult<()> {
+    /// Replaces a group's member list as the guard admitted.
+    pub fn set_members(conn: &mut DbConnection, permit: Permit<Members>) -> StorageResult<()> {
+        let w = permit.into_write();
+        let (account, org, project) = scope_cols(&w.scope);
         diesel::delete(
             user_group_members::table.filter(
                 user_group_members::account
-                    .eq(&self.account)
-                    .and(user_group_members::org.eq(&self.org))
-                    .and(user_group_members::project.eq(&self.project))
-                    .and(user_group_members::group_identifier.eq(&self.identifier)),
+                    .eq(&account)
+                    .and(user_group_members::org.eq(&org))
+                    .and(user_group_members::project.eq(&project))
+                    .and(user_group_members::group_identifier.eq(&w.group)),
             ),
         )
         .execute(conn)?;
-        let mut unique: Vec<&String> = members.iter().collect();
+        let mut unique: Vec<&String> = w.users.iter().collect();
         unique.sort();
         unique.dedup();
         let rows: Vec<Membership> = unique
             .into_iter()
             .map(|u| Membership {
-                account: self.account.clone(),
-                org: self.org.clone(),
-                project: self.project.clone(),
-                group_identifier: self.identifier.clone(),
+                account: account.clone(),
+                org: org.clone(),
+                project: project.clone(),
+                group_identifier: w.group.clone(),
                 user_identifier: u.clone(),
             })
             .collect();
@@ -291,7 +352,7 @@ impl UserGroup {
 }
 
 /// A service account defined at a scope.
-#[derive(Queryable, Selectable, Insertable, AsChangeset, Clone, Debug, PartialEq, Eq)]
+#[derive(Queryable, Selectable, Insertable, Clone, Debug, PartialEq, Eq)]
 #[diesel(table_name = service_accounts)]
 pub struct ServiceAccount {
     pub account: String,
@@ -332,6 +393,7 @@ impl ServiceAccount {
         Ok(())
     }
 
+    /// Writes name, email and description (`disabled` has its own writes).
     pub fn update(&self, conn: &mut DbConnection) -> StorageResult<()> {
         diesel::update(service_accounts::table.find((
             &self.account,
@@ -339,9 +401,52 @@ impl ServiceAccount {
             &self.project,
             &self.identifier,
         )))
-        .set(self)
+        .set((
+            service_accounts::name.eq(&self.name),
+            service_accounts::email.eq(&self.email),
+            service_accounts::description.eq(&self.description),
+            service_accounts::updated.eq(self.updated),
+        ))
         .execute(conn)?;
         Ok(())
+    }
+
+    /// Sets `disabled` on a service account; enabling needs the guard's permit.
+    fn set_disabled(
+        conn: &mut DbConnection,
+        scope: &Scope,
+        identifier: &str,
+        disabled: bool,
+        now: i64,
+    ) -> StorageResult<()> {
+        let (a, o, p) = scope_cols(scope);
+        diesel::update(service_accounts::table.find((a, o, p, identifier)))
+            .set((
+                service_accounts::disabled.eq(disabled),
+                service_accounts::updated.eq(now),
+            ))
+            .execute(conn)?;
+        Ok(())
+    }
+
+    /// Disables a service account (its tokens stop working like revoked ones).
+    pub fn disable(
+        conn: &mut DbConnection,
+        scope: &Scope,
+        identifier: &str,
+        now: i64,
+    ) -> StorageResult<()> {
+        Self::set_disabled(conn, scope, identifier, true, now)
+    }
+
+    /// Enables a service account as the guard admitted.
+    pub fn enable(
+        conn: &mut DbConnection,
+        permit: Permit<EnablePrincipal>,
+        now: i64,
+    ) -> StorageResult<()> {
+        let p = &permit.write().principal;
+        Self::set_disabled(conn, &p.scope, p.identifier.as_str(), false, now)
     }
 
     pub fn list(conn: &mut DbConnection, scope: &Scope) -> StorageResult<Vec<ServiceAccount>> {

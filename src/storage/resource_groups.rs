@@ -11,6 +11,7 @@ use super::columns::{
     to_json,
 };
 use super::error::{StorageError, StorageResult};
+use super::guard::{GroupEdit, Permit};
 use super::pool::DbConnection;
 use super::schema::resource_groups;
 use super::Stamped;
@@ -182,13 +183,14 @@ impl ResourceGroups {
         Ok(())
     }
 
+    /// Replaces a custom group as the guard admitted; keeps `created`.
     pub fn update(
         conn: &mut DbConnection,
-        group: &ResourceGroup,
-        created: i64,
+        permit: Permit<GroupEdit>,
         now: i64,
     ) -> StorageResult<()> {
-        let row = row_of(group, created, now);
+        let edit = permit.write();
+        let row = row_of(&edit.group, edit.created, now);
         diesel::update(resource_groups::table.find((
             &row.account,
             &row.org,

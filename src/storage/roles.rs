@@ -8,12 +8,13 @@ use super::columns::{
     from_json, ident, levels_from_text, levels_to_text, scope_cols, scope_from, tags_to_json,
 };
 use super::error::{StorageError, StorageResult};
+use super::guard::{NewRole, Permit, RoleEdit};
 use super::pool::DbConnection;
 use super::schema::{role_permissions, roles};
 use super::Stamped;
 use crate::policy::builtin::builtin_role;
 use crate::policy::permission::{catalogue, PermissionSet};
-use crate::policy::role::Role;
+use crate::policy::role::{Role, RoleAssignment};
 use crate::policy::{Scope, ScopeLevel};
 
 #[derive(Queryable, Selectable, Insertable, AsChangeset, Clone, Debug)]
@@ -169,7 +170,9 @@ impl Roles {
     }
 
     /// Inserts a custom role (`role.scope` must be set).
-    pub fn insert(conn: &mut DbConnection, role: &Role, now: i64) -> StorageResult<()> {
+    /// Inserts a custom role the guard admitted.
+    pub fn insert(conn: &mut DbConnection, permit: Permit<NewRole>, now: i64) -> StorageResult<()> {
+        let role = &permit.write().0;
         let scope = role
             .scope
             .as_ref()
@@ -186,8 +189,19 @@ impl Roles {
         write_permissions(conn, &row, &role.permissions)
     }
 
-    /// Replaces a custom role's fields and permissions; keeps `created`.
+    /// Replaces a custom role's fields and permissions as the guard admitted; keeps
+    /// `created`.
     pub fn update(
+        conn: &mut DbConnection,
+        permit: Permit<RoleEdit>,
+        now: i64,
+    ) -> StorageResult<()> {
+        let edit = permit.write();
+        Self::rewrite(conn, &edit.role, edit.created, now)
+    }
+
+    /// Rewrites a stored role (the guarded `update`, and a split move's migration step).
+    pub(super) fn rewrite(
         conn: &mut DbConnection,
         role: &Role,
         created: i64,
@@ -202,6 +216,17 @@ impl Roles {
             .set(&row)
             .execute(conn)?;
         write_permissions(conn, &row, &role.permissions)
+    }
+
+    /// The permissions of an assignment's role (`None`: the role no longer exists).
+    pub fn of_assignment(
+        conn: &mut DbConnection,
+        a: &RoleAssignment,
+    ) -> StorageResult<Option<PermissionSet>> {
+        Ok(match a.role_scope() {
+            None => builtin_role(a.role.as_str()).map(|r| r.permissions),
+            Some(s) => Self::find(conn, &s, a.role.as_str())?.map(|r| r.value.permissions),
+        })
     }
 
     /// Custom roles defined at exactly `scope`.

@@ -11,6 +11,7 @@ use scopegate::policy::role::{PrincipalRef, PrincipalType, Role, RoleAssignment}
 use scopegate::policy::{Identifier, Scope, ScopeLevel, ScopeLevels};
 use scopegate::storage::assignments::Assignments;
 use scopegate::storage::epochs::Epochs;
+use scopegate::storage::guard::{NewAssignment, NewRole, Permit};
 use scopegate::storage::principals::User;
 use scopegate::storage::roles::Roles;
 use scopegate::storage::{DbConnection, StorageResult};
@@ -51,7 +52,10 @@ async fn insert_role(app: &TestApp, scope: &str, identifier: &str, permissions: 
         tags: Default::default(),
         managed: false,
     };
-    db_change(app, move |c| Roles::insert(c, &role, now_ms())).await;
+    db_change(app, move |c| {
+        Roles::insert(c, Permit::system(NewRole(role.clone())), now_ms())
+    })
+    .await;
 }
 
 /// Assigns a custom role defined at `role_level` (relative to `scope`) to a user.
@@ -72,7 +76,10 @@ async fn assign_custom(app: &TestApp, user: &str, role: &str, role_level: ScopeL
         created: now_ms(),
         updated: now_ms(),
     };
-    db_change(app, move |c| Assignments::insert(c, &a)).await;
+    db_change(app, move |c| {
+        Assignments::insert(c, Permit::system(NewAssignment(a.clone())))
+    })
+    .await;
 }
 
 fn item(scope: &str, ty: &str, id: Option<&str>, permission: &str) -> Value {

@@ -10,6 +10,7 @@ use scopegate::policy::{Identifier, Scope, ScopeLevel};
 use scopegate::storage::assignments::Assignments;
 use scopegate::storage::audit::{AuditEvent, AuditFilter};
 use scopegate::storage::epochs::Epochs;
+use scopegate::storage::guard::{NewAssignment, Permit};
 use serde_json::{json, Value};
 
 use super::harness::{Answer, TestApp};
@@ -105,7 +106,7 @@ pub async fn assign(app: &TestApp, id: &str, ptype: PrincipalType, principal: &s
             let now = now_ms();
             Assignments::insert(
                 c,
-                &RoleAssignment {
+                Permit::system(NewAssignment(RoleAssignment {
                     identifier: Identifier::new(&id)?,
                     scope: Scope::parse("acme")?,
                     role: Identifier::new(&role)?,
@@ -120,7 +121,7 @@ pub async fn assign(app: &TestApp, id: &str, ptype: PrincipalType, principal: &s
                     managed: false,
                     created: now,
                     updated: now,
-                },
+                })),
             )?;
             Epochs::bump_both(c, "acme")
         })

@@ -65,7 +65,12 @@ pub async fn principal(app: &TestApp, kind: &str, scope: &str, id: &str, members
                     updated: now,
                 };
                 g.insert(c)?;
-                g.set_members(c, &members)?;
+                let members = scopegate::storage::guard::Members {
+                    scope: scope.clone(),
+                    group: id.clone(),
+                    users: members,
+                };
+                UserGroup::set_members(c, scopegate::storage::guard::Permit::system(members))?;
             } else {
                 ServiceAccount {
                     account: a,
@@ -214,15 +219,15 @@ async fn split_migration_gives_written_roles_create() {
     let db = app.db.clone();
     tokio::task::spawn_blocking(move || {
         let mut c = db.conn().unwrap();
-        scopegate::storage::splits::Splits::save(
+        let advance = scopegate::storage::guard::SplitMove {
+            account: scopegate::policy::Identifier::new(ACCOUNT).unwrap(),
+            pair: scopegate::policy::split::pair_index("PIPELINE").unwrap(),
+            to: scopegate::policy::split::SplitPhase::Migration,
+        };
+        scopegate::storage::splits::Splits::advance(
             &mut c,
-            ACCOUNT,
-            &scopegate::storage::splits::SplitState {
-                resource_type: "PIPELINE".into(),
-                phase: scopegate::policy::split::SplitPhase::Migration,
-                roles_changed: Vec::new(),
-                updated: now_ms(),
-            },
+            scopegate::storage::guard::Permit::system(advance),
+            now_ms(),
         )
         .unwrap();
     })

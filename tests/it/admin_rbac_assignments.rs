@@ -7,6 +7,7 @@ use scopegate::policy::role::{PrincipalRef, PrincipalType, RoleAssignment};
 use scopegate::policy::{Identifier, Scope, ScopeLevel};
 use scopegate::storage::assignments::Assignments;
 use scopegate::storage::epochs::Epochs;
+use scopegate::storage::guard::{NewAssignment, Permit};
 use serde_json::{json, Value};
 
 use super::admin_rbac::{expect_error, has_audit, ids, message, principal, PREFIXES};
@@ -419,7 +420,7 @@ async fn managed_assignments_and_the_last_account_admin_are_protected() {
             let now = now_ms();
             Assignments::insert(
                 c,
-                &RoleAssignment {
+                Permit::system(NewAssignment(RoleAssignment {
                     identifier: Identifier::new("managed_one")?,
                     scope: Scope::parse(ACCOUNT)?,
                     role: Identifier::new("_account_viewer")?,
@@ -434,7 +435,7 @@ async fn managed_assignments_and_the_last_account_admin_are_protected() {
                     managed: true,
                     created: now,
                     updated: now,
-                },
+                })),
             )?;
             Epochs::bump_both(c, ACCOUNT)
         })

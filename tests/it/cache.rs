@@ -12,6 +12,7 @@ use scopegate::policy::role::{Principal, PrincipalRef, PrincipalType, RoleAssign
 use scopegate::policy::{Identifier, Scope, ScopeLevel};
 use scopegate::storage::assignments::Assignments;
 use scopegate::storage::grants::load_principal;
+use scopegate::storage::guard::{NewAssignment, Permit};
 use scopegate::storage::principals::User;
 use scopegate::storage::tenancy::Account;
 
@@ -56,7 +57,7 @@ proptest! {
         User { account: "acme".into(), identifier: "u".into(), email: "u@x".into(), name: "U".into(), password_hash: None, organization: home.map(str::to_owned), disabled: false, created: 1, updated: 1 }.insert(&mut conn).unwrap();
         for (i, (role, scope, disabled)) in grants.iter().enumerate() {
             let (scope, group) = SCOPES[*scope];
-            Assignments::insert(&mut conn, &RoleAssignment {
+            Assignments::insert(&mut conn, Permit::system(NewAssignment(RoleAssignment {
                 identifier: Identifier::new(&format!("a{i}")).unwrap(),
                 scope: Scope::parse(scope).unwrap(),
                 role: Identifier::new(ROLES[*role]).unwrap(),
@@ -67,10 +68,10 @@ proptest! {
                 managed: false,
                 created: 1,
                 updated: 1,
-            }).unwrap();
+            }))).unwrap();
         }
         let principal = Principal { principal_type: PrincipalType::User, identifier: Identifier::new("u").unwrap(), scope: Scope::parse("acme").unwrap() };
-        let fresh = load_principal(&mut conn, &principal).unwrap().unwrap().policy;
+        let fresh = load_principal(&mut conn, &principal).unwrap().unwrap();
         drop(conn);
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let authz = Arc::new(Authz::new(db.clone(), Arc::new(EpochWatch::new()), 60, 30));

@@ -10,6 +10,7 @@ use scopegate::policy::role::{PrincipalRef, PrincipalType, RoleAssignment};
 use scopegate::policy::{Identifier, Scope, ScopeLevel, ScopeLevels};
 use scopegate::storage::assignments::Assignments;
 use scopegate::storage::epochs::Epochs;
+use scopegate::storage::guard::{NewAssignment, Permit};
 use scopegate::storage::resource_groups::ResourceGroups;
 use serde_json::Value;
 
@@ -86,7 +87,7 @@ async fn team_a_user(app: &TestApp) -> String {
             ResourceGroups::insert(c, &group, 1)?;
             Assignments::insert(
                 c,
-                &RoleAssignment {
+                Permit::system(NewAssignment(RoleAssignment {
                     identifier: Identifier::new("tina-team-a")?,
                     scope,
                     role: Identifier::new("_sei_team_manager")?,
@@ -101,7 +102,7 @@ async fn team_a_user(app: &TestApp) -> String {
                     managed: false,
                     created: 1,
                     updated: 1,
-                },
+                })),
             )?;
             Epochs::bump_both(c, ACCOUNT)
         })

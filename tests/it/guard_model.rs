@@ -104,9 +104,6 @@ fn holdings(
     let Some(loaded) = load_principal(&mut conn, principal).expect("load") else {
         return BTreeSet::new();
     };
-    if loaded.disabled {
-        return BTreeSet::new();
-    }
     let c = catalogue();
     let empty = Attributes::new();
     qs.iter()
@@ -123,7 +120,7 @@ fn holdings(
                 },
                 restriction,
             };
-            check(&loaded.policy, &request).is_allowed()
+            check(&loaded, &request).is_allowed()
         })
         .cloned()
         .collect()
@@ -451,7 +448,7 @@ fn holdings_perms(app: &TestApp, p: &Principal) -> PermissionSet {
     let mut conn = app.db.conn().expect("conn");
     load_principal(&mut conn, p)
         .expect("load")
-        .map(|l| l.policy.all_permissions())
+        .map(|l| l.all_permissions())
         .unwrap_or(PermissionSet::EMPTY)
 }
 

@@ -14,6 +14,7 @@ use scopegate::policy::role::{PrincipalRef, PrincipalType, RoleAssignment};
 use scopegate::policy::{Identifier, Scope, ScopeLevel};
 use scopegate::storage::assignments::Assignments;
 use scopegate::storage::epochs::Epochs;
+use scopegate::storage::guard::{NewAssignment, Permit};
 use scopegate::storage::principals::User;
 use scopegate::storage::Db;
 use serde_json::Value;
@@ -218,7 +219,7 @@ impl TestApp {
                 for (i, (role, group, scope)) in grants.iter().enumerate() {
                     Assignments::insert(
                         c,
-                        &RoleAssignment {
+                        Permit::system(NewAssignment(RoleAssignment {
                             identifier: Identifier::new(&format!("t_{user}_{i}"))?,
                             scope: Scope::parse(scope)?,
                             role: Identifier::new(role)?,
@@ -233,17 +234,23 @@ impl TestApp {
                             managed: false,
                             created: now,
                             updated: now,
-                        },
+                        })),
                     )?;
                 }
+                let owner = scopegate::policy::role::Principal {
+                    principal_type: PrincipalType::User,
+                    identifier: Identifier::new(&user)?,
+                    scope: Scope::parse(ACCOUNT)?,
+                };
+                let grant = scopegate::storage::guard::TokenGrant {
+                    owner,
+                    restriction: None,
+                };
                 let (_, token) = issue_api_token(
                     c,
-                    PrincipalType::User,
-                    &Scope::parse(ACCOUNT)?,
-                    &user,
+                    Permit::system(grant),
                     "t",
                     "test token",
-                    None,
                     None,
                     "test",
                     now,

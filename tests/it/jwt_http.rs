@@ -34,7 +34,7 @@ async fn app_with_issuer() -> TestApp {
             issuer: ISSUER.into(),
             audience: "scopegate".into(),
             jwks_file: format!("{FIXTURES}/jwks.json").into(),
-            account: Some(ACCOUNT.into()),
+            accounts: vec![ACCOUNT.into()],
             subject: None,
         });
     })

@@ -11,17 +11,18 @@ use scopegate::policy::resource_group::{
     AttributeFilter, Attributes, IncludedScope, ResourceFilter, ResourceGroup, ScopeFilter,
 };
 use scopegate::policy::role::{Principal, PrincipalRef, PrincipalType, Role, RoleAssignment};
-use scopegate::policy::split::SplitPhase;
+use scopegate::policy::split::{pair_index, SplitPhase};
 use scopegate::policy::{Identifier, Scope, ScopeLevel, ScopeLevels};
 use scopegate::storage::assignments::Assignments;
 use scopegate::storage::audit::{AuditEvent, AuditFilter, NewAuditEvent};
 use scopegate::storage::epochs::{EpochKind, Epochs};
 use scopegate::storage::grants::load_principal;
+use scopegate::storage::guard::{Members, NewAssignment, NewRole, Permit, SplitMove};
 use scopegate::storage::principals::{ServiceAccount, User, UserGroup};
 use scopegate::storage::registry::Registry;
 use scopegate::storage::resource_groups::ResourceGroups;
 use scopegate::storage::roles::Roles;
-use scopegate::storage::splits::{SplitState, Splits};
+use scopegate::storage::splits::Splits;
 use scopegate::storage::tenancy::{Account, Organization, Project};
 use scopegate::storage::{Db, DbConnection, StorageError};
 
@@ -158,7 +159,7 @@ fn allowed(
         },
         restriction: None,
     };
-    check(&loaded.policy, &req).is_allowed()
+    check(&loaded, &req).is_allowed()
 }
 
 #[test]
@@ -177,7 +178,14 @@ fn grants_load_through_direct_and_group_assignments() {
                 updated: 1,
             };
             group.insert(c)?;
-            group.set_members(c, &["alice".into(), "alice".into()])?;
+            UserGroup::set_members(
+                c,
+                Permit::system(Members {
+                    scope: s("acme/eng"),
+                    group: "devs".into(),
+                    users: vec!["alice".into(), "alice".into()],
+                }),
+            )?;
             let role = Role {
                 identifier: id("team_editor"),
                 name: "Team editor".into(),
@@ -190,7 +198,7 @@ fn grants_load_through_direct_and_group_assignments() {
                 tags: BTreeMap::new(),
                 managed: false,
             };
-            Roles::insert(c, &role, 1)?;
+            Roles::insert(c, Permit::system(NewRole(role.clone())), 1)?;
             let rg = ResourceGroup {
                 identifier: id("team-a"),
                 name: "Team A".into(),
@@ -224,23 +232,23 @@ fn grants_load_through_direct_and_group_assignments() {
             );
             Assignments::insert(
                 c,
-                &assignment(
+                Permit::system(NewAssignment(assignment(
                     "via_group",
                     "acme/eng/web",
                     ("team_editor", Some(ScopeLevel::Organization)),
                     "_all_project_level_resources",
                     (PrincipalType::UserGroup, "devs", ScopeLevel::Organization),
-                ),
+                ))),
             )?;
             Assignments::insert(
                 c,
-                &assignment(
+                Permit::system(NewAssignment(assignment(
                     "direct",
                     "acme",
                     ("_sei_viewer", None),
                     "_all_resources_including_child_scopes",
                     (PrincipalType::User, "alice", ScopeLevel::Account),
-                ),
+                ))),
             )?;
             Epochs::bump(c, "acme", EpochKind::Policy)
         })
@@ -276,18 +284,14 @@ fn grants_load_through_direct_and_group_assignments() {
         ));
         let mut conn = db.conn().unwrap();
         let loaded = load_principal(&mut conn, &alice).unwrap().unwrap();
-        assert_eq!(loaded.policy.grants.len(), 2);
-        assert_eq!(
-            loaded.policy.home_org.as_ref().map(|o| o.as_str()),
-            Some("eng")
-        );
+        assert_eq!(loaded.grants.len(), 2);
+        assert_eq!(loaded.home_org.as_ref().map(|o| o.as_str()), Some("eng"));
         assert!(loaded
-            .policy
             .grants
             .iter()
             .any(|g| g.via_group.as_ref().is_some_and(|v| v.as_str() == "devs")));
         // Disabling the assignment removes the grant; nothing else changes.
-        Assignments::set_disabled(&mut conn, &s("acme/eng/web"), "via_group", true, 2).unwrap();
+        Assignments::disable(&mut conn, &s("acme/eng/web"), "via_group", 2).unwrap();
         drop(conn);
         assert!(!allowed(
             db,
@@ -359,15 +363,16 @@ fn registry_splits_audit_tokens_and_service_accounts() {
         assert_eq!((listed[0].created, listed[0].updated), (5, 6));
         assert_eq!(Registry::changes_since(&mut conn, before).unwrap().len(), 2);
 
-        let mut state = SplitState {
-            resource_type: "PIPELINE".into(),
-            phase: SplitPhase::Migration,
-            roles_changed: vec![],
-            updated: 7,
-        };
-        Splits::save(&mut conn, "acme", &state).unwrap();
-        state.phase = SplitPhase::Enforced;
-        Splits::save(&mut conn, "acme", &state).unwrap();
+        for to in [SplitPhase::Migration, SplitPhase::Enforced] {
+            let pair = pair_index("PIPELINE").unwrap();
+            let account = id("acme");
+            Splits::advance(
+                &mut conn,
+                Permit::system(SplitMove { account, pair, to }),
+                7,
+            )
+            .unwrap();
+        }
         let states = Splits::states(&mut conn, "acme").unwrap();
         assert_eq!(states.len(), 3);
         assert_eq!(
@@ -437,7 +442,7 @@ fn registry_splits_audit_tokens_and_service_accounts() {
         };
         Assignments::insert(
             &mut conn,
-            &assignment(
+            Permit::system(NewAssignment(assignment(
                 "bot_admin",
                 "acme/eng",
                 ("_organization_admin", None),
@@ -447,7 +452,7 @@ fn registry_splits_audit_tokens_and_service_accounts() {
                     "bot",
                     ScopeLevel::Organization,
                 ),
-            ),
+            ))),
         )
         .unwrap();
         drop(conn);

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{
     check, effective_scope, group_selects, ownership_ok, precheck, role_gives, Decision, DenyCause,
-    Grant, PrincipalPolicy, Request,
+    Grant, PrincipalPolicy, Reach, Request,
 };
 use crate::policy::permission::{catalogue, Module};
 
@@ -67,6 +67,7 @@ fn failures(policy: &PrincipalPolicy, grant: &Grant, request: &Request) -> Vec<&
     let resource = &request.resource;
     let alt = policy.splits.create_alternative(request.permission);
     let cross_org = perm.module == Module::Portal && policy.has_cross_org(request.restriction);
+    let reach = Reach::of(perm, resource.identifier);
     let mut why = Vec::new();
     if grant.disabled {
         why.push("the assignment is disabled");
@@ -81,7 +82,7 @@ fn failures(policy: &PrincipalPolicy, grant: &Grant, request: &Request) -> Vec<&
         Some(scope) => {
             if !grant.group.covers_scope(&scope) {
                 why.push("the resource group does not include the resource's scope");
-            } else if !group_selects(&grant.group, perm, &scope, resource) {
+            } else if !group_selects(&grant.group, &scope, resource, reach) {
                 why.push(if resource.identifier.is_some() {
                     "the resource group does not select the resource"
                 } else {
@@ -122,7 +123,9 @@ pub fn explain(policy: &PrincipalPolicy, request: &Request) -> Explanation {
         };
     }
     let resource = &request.resource;
-    let reason = match precheck(policy, perm, resource) {
+    let cause = precheck(policy, perm, resource);
+    let reason = match cause {
+        Some(DenyCause::Disabled) => format!("principal `{}` is disabled", policy.principal),
         Some(DenyCause::NotAvailableAtScope) => format!(
             "permission `{}` is not available at the {} level",
             perm.identifier,
@@ -138,8 +141,12 @@ pub fn explain(policy: &PrincipalPolicy, request: &Request) -> Explanation {
             perm.identifier
         ),
     };
-    let mut scored: Vec<(usize, NearMiss)> = policy
-        .grants
+    let considered = if cause == Some(DenyCause::Disabled) {
+        &[][..]
+    } else {
+        &policy.grants[..]
+    };
+    let mut scored: Vec<(usize, NearMiss)> = considered
         .iter()
         .map(|g| {
             let why = failures(policy, g, request);

@@ -1,11 +1,15 @@
-//! List filtering (rule 8): which identifiers of a type a principal may see in a scope.
+//! List filtering (rule 8): which identifiers of a type a principal may see in a scope, and
+//! the permissions a principal holds at a scope (effective permissions).
 
 use std::collections::BTreeSet;
 
-use super::{effective_scope, ownership_ok, precheck, role_gives, PrincipalPolicy};
-use crate::policy::permission::{catalogue, Module, PermissionId, PermissionSet};
-use crate::policy::resource_group::{Attributes, ResourceGroup};
-use crate::policy::scope::Scope;
+use super::{
+    effective_scope, holds_somewhere, ownership_ok, precheck, role_gives, visibility_level,
+    PrincipalPolicy, Request, Resource,
+};
+use crate::policy::permission::{catalogue, Module, Permission, PermissionId, PermissionSet};
+use crate::policy::resource_group::{Attributes, ResourceGroup, ScopeFilter};
+use crate::policy::scope::{Scope, ScopeLevel};
 
 /// A resource of the registry at the listed scope, for attribute filters.
 #[derive(Clone, Debug)]
@@ -73,7 +77,7 @@ pub fn allowed_ids(
 ) -> AllowedIds {
     let perm = catalogue().permission(permission);
     let empty = Attributes::new();
-    let resource = super::Resource {
+    let resource = Resource {
         scope,
         resource_type,
         identifier: None,
@@ -105,9 +109,84 @@ pub fn allowed_ids(
         covered = true;
         named_ids(&grant.group, resource_type, registry, &mut ids);
     }
-    if covered {
-        AllowedIds::Some(ids)
-    } else {
-        AllowedIds::Denied
+    match revealed(policy, perm, &resource, restriction, &mut ids) {
+        Revealed::All => AllowedIds::All,
+        Revealed::Some => AllowedIds::Some(ids),
+        Revealed::Nothing if covered => AllowedIds::Some(ids),
+        Revealed::Nothing => AllowedIds::Denied,
     }
+}
+
+enum Revealed {
+    Nothing,
+    Some,
+    All,
+}
+
+/// Rule 5 for lists: the scopes (accounts, organizations, projects) that implicit
+/// visibility lets the principal see, added to `ids`.
+fn revealed(
+    policy: &PrincipalPolicy,
+    perm: &Permission,
+    resource: &Resource,
+    restriction: Option<&PermissionSet>,
+    ids: &mut BTreeSet<String>,
+) -> Revealed {
+    let Some(level) = visibility_level(perm, resource) else {
+        return Revealed::Nothing;
+    };
+    if restriction.is_some_and(|r| !r.contains(perm.id)) {
+        return Revealed::Nothing;
+    }
+    let scope = resource.scope;
+    let mut found = Revealed::Nothing;
+    let grants = policy.grants.iter().filter(|g| !g.disabled);
+    for g in grants.filter(|g| g.assignment_scope.account.same(&scope.account)) {
+        for inc in &g.group.included_scopes {
+            let id = match level {
+                ScopeLevel::Account => Some(&inc.scope.account),
+                ScopeLevel::Organization => inc.scope.org.as_ref(),
+                ScopeLevel::Project => inc.scope.project.as_ref(),
+            };
+            if inc.filter == ScopeFilter::IncludingChildScopes && inc.scope.contains(scope) {
+                return Revealed::All;
+            }
+            if let (true, Some(id)) = (scope.contains(&inc.scope), id) {
+                ids.insert(id.to_string());
+                found = Revealed::Some;
+            }
+        }
+    }
+    found
+}
+
+/// The permissions `policy` holds at `scope` within `restriction`: each one the principal
+/// may use on some resource of its type there ([`holds_somewhere`]), so every permission an
+/// allowed `check` at that scope uses is in the set.
+pub fn held_at(
+    policy: &PrincipalPolicy,
+    scope: &Scope,
+    restriction: Option<&PermissionSet>,
+) -> PermissionSet {
+    let empty = Attributes::new();
+    let mut held = PermissionSet::EMPTY;
+    for perm in catalogue().all() {
+        if !perm.available_at(scope.level()) {
+            continue;
+        }
+        let request = Request {
+            permission: perm.id,
+            resource: Resource {
+                scope,
+                resource_type: &perm.resource_type,
+                identifier: None,
+                attributes: &empty,
+            },
+            restriction,
+        };
+        if holds_somewhere(policy, &request) {
+            held.insert(perm.id);
+        }
+    }
+    held
 }

@@ -4,29 +4,31 @@
 //!
 //! Writing needs the permission of the principal's type (`core_user_manage`,
 //! `core_usergroup_manage`, `core_serviceaccount_edit`) at the assignment's scope; reading
-//! needs `core_role_view`. No escalation: the writer must hold every permission of the role
-//! on everything the group selects. Only `disabled` changes after creation; managed
-//! assignments and the last account admin cannot be removed.
+//! needs `core_role_view` (type-level for lists and counts, else 403). No escalation: the
+//! guard admits a new or re-enabled assignment only when the writer holds every permission
+//! of the role on everything the group selects. Only `disabled` changes after creation;
+//! managed assignments and the last working account admin (`storage::last_admin`) cannot
+//! be removed.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
-use super::audit::{self, Audited, Bump, WriteMeta};
-use super::body::JsonBody;
-use super::context::Caller;
-use super::list::ListQuery;
-use super::rbac_assignment_body::{
+use super::assignment_body::{
     assignment_out, changed_fields, manage_permission, parse, resolve, summary, PrincipalBody,
     PrincipalOut, RoleAssignmentOut, RoleAssignmentRequest, RoleAssignmentResponse,
     RoleReferenceBody, RoleReferenceOut,
 };
-use super::rbac_common::{count_matching, guard, managed_denied, path_param, write_checked};
-use super::rbac_rules::{role_permissions, Writer};
-use super::scope::{ensure_exists, path_scope};
-use super::{resources, scoped, AdminState};
+use super::common::{count_matching, managed_denied};
+use crate::admin::audit::{self, refuse_unless, Audited, Bump, WriteMeta};
+use crate::admin::body::JsonBody;
+use crate::admin::context::Caller;
+use crate::admin::list::ListQuery;
+use crate::admin::scope::{ensure_exists, path_param, path_scope, same_identifier};
+use crate::admin::{resources, scoped, AdminState};
 use crate::policy::role::{PrincipalType, RoleAssignment};
-use crate::policy::{Scope, ScopeLevel};
+use crate::policy::Scope;
 use crate::storage::assignments::Assignments;
-use crate::storage::resource_groups::ResourceGroups;
+use crate::storage::guard::{EnableAssignment, NewAssignment};
+use crate::storage::last_admin::{ensure_admin_remains, Leaving};
 use crate::storage::DbConnection;
 use crate::web::ApiError;
 
@@ -37,66 +39,68 @@ fn not_found(id: &str, scope: &Scope) -> ApiError {
 }
 
 /// The write permission for the principal's type, on that principal.
-fn require_manage(caller: &Caller, scope: &Scope, a: &RoleAssignment) -> Result<(), ApiError> {
+async fn require_manage(
+    caller: &Caller,
+    scope: &Scope,
+    a: &RoleAssignment,
+) -> Result<(), ApiError> {
     let (permission, resource_type) = manage_permission(a.principal.principal_type);
-    caller.require(
-        permission,
-        scope,
-        resource_type,
-        Some(a.principal.identifier.as_str()),
-    )
+    caller
+        .require(
+            permission,
+            scope,
+            resource_type,
+            Some(a.principal.identifier.as_str()),
+        )
+        .await
 }
 
 /// Before the assignment is loaded: the caller may manage assignments of some principal type.
-fn require_some_manage(caller: &Caller, scope: &Scope) -> Result<(), ApiError> {
-    let types = [
+async fn require_some_manage(caller: &Caller, scope: &Scope) -> Result<(), ApiError> {
+    for t in [
         PrincipalType::User,
         PrincipalType::UserGroup,
         PrincipalType::ServiceAccount,
-    ];
-    if types.iter().any(|t| {
-        let (permission, resource_type) = manage_permission(*t);
-        caller.holds(permission, scope, resource_type, None)
-    }) {
-        return Ok(());
+    ] {
+        let (permission, resource_type) = manage_permission(t);
+        if caller.holds(permission, scope, resource_type, None).await? {
+            return Ok(());
+        }
     }
-    caller.require("core_user_manage", scope, "USER", None)
+    Err(caller.lacks("core_user_manage", scope, "USER", None))
 }
 
-/// The last enabled account admin of the account cannot be deleted or disabled.
-fn ensure_not_last_admin(conn: &mut DbConnection, a: &RoleAssignment) -> Result<(), ApiError> {
-    let is_admin = a.scope.level() == ScopeLevel::Account
-        && !a.disabled
-        && a.role.as_str() == "_account_admin"
-        && a.role_scope_level.is_none()
-        && a.resource_group.as_str() == "_all_resources_including_child_scopes";
-    if is_admin && Assignments::account_admins(conn, a.scope.account.as_str())?.len() <= 1 {
-        return Err(ApiError::conflict(format!(
-            "role assignment `{}` is the last account admin of `{}` and cannot be removed or disabled",
-            a.identifier, a.scope.account
-        )));
-    }
-    Ok(())
+/// Deleting or disabling `a` must leave the account a working admin (409 otherwise).
+fn keeps_an_admin(conn: &mut DbConnection, a: &RoleAssignment) -> Result<(), ApiError> {
+    let leaving = Leaving::Assignment(&a.scope, a.identifier.as_str());
+    Ok(ensure_admin_remains(
+        conn,
+        a.scope.account.as_str(),
+        leaving,
+    )?)
 }
 
-/// The assignments at the path's scope that the caller may view.
+/// The assignments at the path's scope that the caller may view (403 without
+/// `core_role_view` there).
 async fn visible(
     req: &HttpRequest,
     state: &AdminState,
     caller: &Caller,
 ) -> Result<Vec<RoleAssignmentResponse>, ApiError> {
     let scope = path_scope(req, caller)?;
+    caller
+        .require("core_role_view", &scope, "ROLE", None)
+        .await?;
     let s = scope.clone();
     let all = audit::read(state, move |c| {
         ensure_exists(c, &s)?;
         Ok(Assignments::list(c, &s)?)
     })
     .await?;
-    Ok(all
-        .iter()
-        .filter(|a| caller.holds("core_role_view", &scope, "ROLE", Some(a.role.as_str())))
-        .map(assignment_out)
-        .collect())
+    let shown = caller
+        .visible(all, "core_role_view", &scope, "ROLE", |a| a.role.as_str())
+        .await?;
+    Ok(shown.iter().map(assignment_out).collect())
 }
 
 #[utoipa::path(get, path = "/v1/role-assignments", tag = "Role assignments", responses((status = 200, body = [RoleAssignmentResponse], description = "The assignments the caller may view; headers X-Total-Elements, X-Page-Number, X-Page-Size"), (status = 404, description = "A scope or reference does not exist (`NOT_FOUND`)")), params(("page" = Option<i64>, Query), ("limit" = Option<i64>, Query), ("search_term" = Option<String>, Query), ("sort" = Option<String>, Query), ("order" = Option<String>, Query)))]
@@ -135,18 +139,18 @@ pub async fn create_assignment(
     let mut a = parse(&body.0, &scope)?;
     let id = a.identifier.to_string();
     let meta = WriteMeta::new("role_assignment.create", &scope, KIND, &id, Bump::Policy);
-    guard(&state, &caller, &meta, require_manage(&caller, &scope, &a)).await?;
-    let writer = Writer::of(&caller);
-    let created = write_checked(&state, &caller, meta, move |c, now| {
+    let allowed = require_manage(&caller, &scope, &a).await;
+    refuse_unless(&state, &caller, &meta, allowed).await?;
+    let acting = caller.acting();
+    let created = audit::write(&state, &caller, meta, move |c, now| {
         ensure_exists(c, &scope)?;
-        let (role, group) = resolve(c, &mut a)?;
-        writer.holds_all_on_group(&role.permissions, &group, &scope, || {
-            format!("RESOURCEGROUP/{} in {scope}", group.identifier)
-        })?;
+        resolve(c, &mut a)?;
         a.created = now;
         a.updated = now;
-        Assignments::insert(c, &a)?;
-        Ok(Audited::new(assignment_out(&a), None, Some(summary(&a))))
+        let (out, after) = (assignment_out(&a), summary(&a));
+        let permit = acting.admit(c, NewAssignment(a))?;
+        Assignments::insert(c, permit)?;
+        Ok(Audited::new(out, None, Some(after)))
     })
     .await?;
     Ok(HttpResponse::Created().json(created))
@@ -160,14 +164,18 @@ pub async fn get_assignment(
 ) -> Result<HttpResponse, ApiError> {
     let scope = path_scope(&req, &caller)?;
     let id = path_param(&req, "assignment");
-    caller.require("core_role_view", &scope, "ROLE", None)?;
+    caller
+        .require("core_role_view", &scope, "ROLE", None)
+        .await?;
     let s = scope.clone();
     let found = audit::read(&state, move |c| {
         ensure_exists(c, &s)?;
         Assignments::find(c, &s, &id)?.ok_or_else(|| not_found(&id, &s))
     })
     .await?;
-    caller.require("core_role_view", &scope, "ROLE", Some(found.role.as_str()))?;
+    caller
+        .require("core_role_view", &scope, "ROLE", Some(found.role.as_str()))
+        .await?;
     Ok(HttpResponse::Ok().json(assignment_out(&found)))
 }
 
@@ -181,26 +189,16 @@ pub async fn update_assignment(
     let scope = path_scope(&req, &caller)?;
     let id = path_param(&req, "assignment");
     let mut body = body.0;
-    if body.identifier != id {
-        return Err(ApiError::invalid(format!(
-            "identifier `{}` in the body differs from `{id}` in the URL",
-            body.identifier
-        )));
-    }
+    same_identifier(&body.identifier, &id)?;
     // A managed assignment sent back as read is refused as managed (403) below, not as
     // an attempt to create one.
     let wants_managed = body.managed.take().unwrap_or(false);
     let wanted = parse(&body, &scope)?;
     let meta = WriteMeta::new("role_assignment.update", &scope, KIND, &id, Bump::Policy);
-    guard(
-        &state,
-        &caller,
-        &meta,
-        require_manage(&caller, &scope, &wanted),
-    )
-    .await?;
-    let writer = Writer::of(&caller);
-    let updated = write_checked(&state, &caller, meta, move |c, now| {
+    let allowed = require_manage(&caller, &scope, &wanted).await;
+    refuse_unless(&state, &caller, &meta, allowed).await?;
+    let acting = caller.acting();
+    let updated = audit::write(&state, &caller, meta, move |c, now| {
         let stored = Assignments::find(c, &scope, &id)?.ok_or_else(|| not_found(&id, &scope))?;
         if stored.managed {
             return Err(managed_denied("role assignment", &id, &scope));
@@ -218,11 +216,16 @@ pub async fn update_assignment(
         let mut after = stored.clone();
         if stored.disabled != wanted.disabled {
             if wanted.disabled {
-                ensure_not_last_admin(c, &stored)?;
+                keeps_an_admin(c, &stored)?;
+                Assignments::disable(c, &scope, &id, now)?;
             } else {
-                enable_check(c, &writer, &stored)?;
+                let enable = EnableAssignment {
+                    scope: scope.clone(),
+                    identifier: id.clone(),
+                };
+                let permit = acting.admit(c, enable)?;
+        Assignments::enable(c, permit, now)?;
             }
-            Assignments::set_disabled(c, &scope, &id, wanted.disabled, now)?;
             after.disabled = wanted.disabled;
             after.updated = now;
         }
@@ -236,21 +239,6 @@ pub async fn update_assignment(
     Ok(HttpResponse::Ok().json(updated))
 }
 
-/// Enabling an assignment hands its role out again: the creation rule applies.
-fn enable_check(
-    conn: &mut DbConnection,
-    writer: &Writer,
-    a: &RoleAssignment,
-) -> Result<(), ApiError> {
-    let group = ResourceGroups::resolve(conn, &a.scope, a.resource_group.as_str())?;
-    let (Some(permissions), Some(group)) = (role_permissions(conn, a)?, group) else {
-        return Ok(());
-    };
-    writer.holds_all_on_group(&permissions, &group, &a.scope, || {
-        format!("RESOURCEGROUP/{} in {}", group.identifier, a.scope)
-    })
-}
-
 #[utoipa::path(delete, path = "/v1/role-assignments/{assignment}", tag = "Role assignments", params(("assignment" = String, Path)), responses((status = 200, body = RoleAssignmentResponse, description = "The deleted assignment"), (status = 403, description = "Missing permission, escalation, or a managed entity (`ACCESS_DENIED`)"), (status = 404, description = "A scope or reference does not exist (`NOT_FOUND`)"), (status = 409, description = "Conflict (`CONFLICT`)")))]
 pub async fn delete_assignment(
     req: HttpRequest,
@@ -260,15 +248,27 @@ pub async fn delete_assignment(
     let scope = path_scope(&req, &caller)?;
     let id = path_param(&req, "assignment");
     let meta = WriteMeta::new("role_assignment.delete", &scope, KIND, &id, Bump::Policy);
-    guard(&state, &caller, &meta, require_some_manage(&caller, &scope)).await?;
-    let writer = Writer::of(&caller);
-    let deleted = write_checked(&state, &caller, meta, move |c, _| {
+    let allowed = require_some_manage(&caller, &scope).await;
+    refuse_unless(&state, &caller, &meta, allowed).await?;
+    let (s, i) = (scope.clone(), id.clone());
+    let stored = audit::read(&state, move |c| {
+        Assignments::find(c, &s, &i)?.ok_or_else(|| not_found(&i, &s))
+    })
+    .await?;
+    let allowed = require_manage(&caller, &scope, &stored).await;
+    refuse_unless(&state, &caller, &meta, allowed).await?;
+    let deleted = audit::write(&state, &caller, meta, move |c, _| {
+        let checked = stored;
         let stored = Assignments::find(c, &scope, &id)?.ok_or_else(|| not_found(&id, &scope))?;
+        if stored.principal != checked.principal {
+            return Err(ApiError::conflict(format!(
+                "role assignment `{id}` changed while this request was checked; retry"
+            )));
+        }
         if stored.managed {
             return Err(managed_denied("role assignment", &id, &scope));
         }
-        require_manage(&writer.0, &scope, &stored)?;
-        ensure_not_last_admin(c, &stored)?;
+        keeps_an_admin(c, &stored)?;
         Assignments::delete(c, &scope, &id)?;
         Ok(Audited::new(
             assignment_out(&stored),

@@ -1,14 +1,14 @@
 //! Effective permissions: `GET /v1/principals/{type}/{id}/permissions?scope=acct[/org[/project]]`
 //! → `{"principal", "scope", "permissions": [...], "routes": [{"method", "path"}]}`.
 //!
-//! `permissions` are the sorted identifiers the principal holds at that scope: available at
-//! the scope's level, given by an enabled grant whose assignment scope contains the scope and
-//! whose resource group covers it (a group's resource filters are not consulted: a group
-//! limited to some teams still yields its role's team permissions here). Split pairs that
-//! are not enforced count edit as create (rule 4), and portal permissions follow
-//! organization ownership and CROSS_ORGANIZATION_ACCESS widening (section 1). `routes` are
-//! the entries of the loaded route table those permissions open at the scope's level, plus
-//! the credential-only routes; one entry per method. A disabled principal holds nothing.
+//! `permissions` are the sorted identifiers the principal holds at that scope, from the
+//! engine's `held_at`: each permission it may use on some resource of its type there (so
+//! every permission an allowed gateway request at that scope uses is listed; a group
+//! limited to some teams still yields its role's team permissions). Split pairs, organization
+//! ownership, CROSS_ORGANIZATION_ACCESS, implicit visibility, a disabled principal and the
+//! caller's own credential restriction (when asking about itself) are the engine's rules,
+//! not this handler's. `routes` are the entries of the loaded route table those permissions
+//! open at the scope's level, plus the credential-only routes; one entry per method.
 //!
 //! Callers may ask about themselves; asking about others needs `core_role_view`.
 
@@ -16,14 +16,14 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::access::resolve;
-use super::audit;
-use super::context::Caller;
-use super::scope::ensure_exists;
-use super::{resource, AdminState};
+use super::subject::resolve;
+use crate::admin::audit;
+use crate::admin::context::Caller;
+use crate::admin::scope::ensure_exists;
+use crate::admin::AdminState;
 use crate::config::{Access, RouteTable};
-use crate::policy::engine::{Grant, PrincipalPolicy};
-use crate::policy::permission::{catalogue, Module, Permission, PermissionSet};
+use crate::policy::engine::held_at;
+use crate::policy::permission::{catalogue, PermissionSet};
 use crate::policy::role::PrincipalType;
 use crate::policy::{Scope, ScopeLevel};
 use crate::web::ApiError;
@@ -52,52 +52,6 @@ pub struct EffectivePermissions {
     pub scope: String,
     pub permissions: Vec<String>,
     pub routes: Vec<RouteOut>,
-}
-
-/// Does `grant` reach `scope` for `perm` (directly, or widened across organizations)?
-fn reaches(grant: &Grant, perm: &Permission, scope: &Scope, cross_org: bool) -> bool {
-    if grant.assignment_scope.contains(scope) {
-        return grant.group.covers_scope(scope);
-    }
-    perm.module == Module::Portal
-        && cross_org
-        && grant.assignment_scope.level() == ScopeLevel::Organization
-        && scope.level() == ScopeLevel::Organization
-        && grant.assignment_scope.account.same(&scope.account)
-        && grant.group.covers_scope(&grant.assignment_scope)
-}
-
-/// The permissions `policy` holds at `scope` (see the module comment). Pure.
-pub fn held_at(policy: &PrincipalPolicy, scope: &Scope) -> PermissionSet {
-    let cross_org = policy.has_cross_org(None);
-    let foreign_org = scope
-        .org
-        .as_ref()
-        .is_some_and(|o| !policy.own_orgs().iter().any(|m| m.same(o)));
-    let mut held = PermissionSet::EMPTY;
-    if !policy.account().same(&scope.account) {
-        return held;
-    }
-    for perm in catalogue().all() {
-        if !perm.available_at(scope.level()) {
-            continue;
-        }
-        if perm.module == Module::Portal && foreign_org && !cross_org {
-            continue;
-        }
-        let alt = policy.splits.create_alternative(perm.id);
-        let gives = |g: &Grant| {
-            g.permissions.contains(perm.id) || alt.is_some_and(|a| g.permissions.contains(a))
-        };
-        if policy
-            .grants
-            .iter()
-            .any(|g| !g.disabled && gives(g) && reaches(g, perm, scope, cross_org))
-        {
-            held.insert(perm.id);
-        }
-    }
-    held
 }
 
 /// The routes `held` opens at `level`, plus credential-only routes; one entry per method.
@@ -164,14 +118,10 @@ pub async fn effective_permissions(
     let who = resolve(&state, &caller, kind, &id, None, Some(&scope)).await?;
     let s = scope.clone();
     audit::read(&state, move |c| ensure_exists(c, &s)).await?;
-    let (permissions, routes) = if who.disabled() {
-        (Vec::new(), Vec::new())
-    } else {
-        let held = held_at(&who.policy.policy, &scope);
-        let mut ids = catalogue().identifiers(&held);
-        ids.sort();
-        (ids, routes_opened(&state.routes, &held, scope.level()))
-    };
+    let held = held_at(&who.policy.policy, &scope, who.restriction.as_ref());
+    let mut permissions = catalogue().identifiers(&held);
+    permissions.sort();
+    let routes = routes_opened(&state.routes, &held, scope.level());
     Ok(HttpResponse::Ok().json(EffectivePermissions {
         principal: EffectivePrincipal {
             identifier: who.principal.identifier.to_string(),
@@ -181,11 +131,4 @@ pub async fn effective_permissions(
         permissions,
         routes,
     }))
-}
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        resource("/v1/principals/{type}/{id}/permissions")
-            .route(web::get().to(effective_permissions)),
-    );
 }

@@ -1,18 +1,21 @@
-//! The last account admin (DESIGN §1 "Role assignments", §4.5): a principal change that
-//! would leave an account without anyone holding an enabled `_account_admin` on
-//! `_all_resources_including_child_scopes` is a 409.
+//! The last account admin (DESIGN §1 "Role assignments", §4.5): a write that would leave an
+//! account without anyone who can act holding an enabled `_account_admin` on
+//! `_all_resources_including_child_scopes` at the account is refused (`Conflict`, a 409).
 //!
-//! An admin assignment is *live* when the principal it names can act: an enabled user, an
-//! enabled service account, or a user group with at least one enabled member. A change is
-//! refused when some admin assignment is live before it and none after. Runs on the write's
-//! own connection, inside its transaction, so the answer holds for what commits.
+//! An admin assignment is *live* when it is enabled and the principal it names can act: an
+//! enabled user, an enabled service account, or a user group with at least one enabled
+//! member. A change is refused when some admin assignment is live before it and none after.
+//! Every path that can remove one calls [`ensure_admin_remains`] with what it is about to
+//! do: deleting or disabling an assignment, disabling or deleting a user or service
+//! account, replacing a group's members, deleting a group. Runs on the write's own
+//! connection, inside its transaction, so the answer holds for what commits.
 
+use super::assignments::Assignments;
+use super::error::{StorageError, StorageResult};
+use super::pool::DbConnection;
+use super::principals::{ServiceAccount, User, UserGroup};
 use crate::policy::role::{PrincipalType, RoleAssignment};
 use crate::policy::Scope;
-use crate::storage::assignments::Assignments;
-use crate::storage::principals::{ServiceAccount, User, UserGroup};
-use crate::storage::DbConnection;
-use crate::web::ApiError;
 
 /// The change about to be written.
 #[derive(Clone, Copy, Debug)]
@@ -25,9 +28,11 @@ pub enum Leaving<'a> {
     Group(&'a Scope, &'a str),
     /// A user group's members are replaced by this list.
     Members(&'a Scope, &'a str, &'a [String]),
+    /// A role assignment (at its scope) is deleted or disabled.
+    Assignment(&'a Scope, &'a str),
 }
 
-fn user_enabled(conn: &mut DbConnection, account: &str, user: &str) -> Result<bool, ApiError> {
+fn user_enabled(conn: &mut DbConnection, account: &str, user: &str) -> StorageResult<bool> {
     Ok(User::find(conn, account, user)?.is_some_and(|u| !u.disabled))
 }
 
@@ -36,7 +41,11 @@ fn live(
     conn: &mut DbConnection,
     a: &RoleAssignment,
     change: Option<Leaving>,
-) -> Result<bool, ApiError> {
+) -> StorageResult<bool> {
+    if matches!(change, Some(Leaving::Assignment(s, i)) if *s == a.scope && i == a.identifier.as_str())
+    {
+        return Ok(false);
+    }
     let Some(scope) = a.principal_scope() else {
         return Ok(false);
     };
@@ -82,7 +91,7 @@ pub fn ensure_admin_remains(
     conn: &mut DbConnection,
     account: &str,
     change: Leaving,
-) -> Result<(), ApiError> {
+) -> StorageResult<()> {
     let admins = Assignments::account_admins(conn, account)?;
     let mut before = false;
     for a in &admins {
@@ -92,7 +101,7 @@ pub fn ensure_admin_remains(
         before = before || live(conn, a, None)?;
     }
     if before {
-        return Err(ApiError::conflict(format!(
+        return Err(StorageError::Conflict(format!(
             "this would remove the last account admin of `{account}`: grant `_account_admin` on \
              `_all_resources_including_child_scopes` to another principal first"
         )));
@@ -107,7 +116,7 @@ pub fn delete_assignments_naming(
     principal_scope: &Scope,
     principal_type: PrincipalType,
     identifier: &str,
-) -> Result<Vec<String>, ApiError> {
+) -> StorageResult<Vec<String>> {
     let naming = Assignments::naming(conn, principal_scope, principal_type, identifier)?;
     let mut removed = Vec::with_capacity(naming.len());
     for a in naming {

@@ -8,7 +8,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use crate::admin::list::Listed;
-use crate::admin::rbac_common::{check_name, level_names, parse_levels, ScopeOut};
+use crate::admin::rbac::common::{check_name, level_names, parse_levels, ScopeOut};
 use crate::policy::resource_group::{
     AttributeFilter, IncludedScope, ResourceFilter, ResourceGroup, ScopeFilter,
 };

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::list::Listed;
-use super::rbac_common::not_reserved;
+use super::common::not_reserved;
+use crate::admin::list::Listed;
 use crate::policy::builtin::builtin_role;
 use crate::policy::resource_group::ResourceGroup;
 use crate::policy::role::{PrincipalRef, PrincipalType, Role, RoleAssignment};

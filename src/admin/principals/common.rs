@@ -1,6 +1,7 @@
-//! Pieces shared by the principal, token, login and registry modules of the admin API: the
-//! `scope` object of answers, path parameters, input rules (names, emails, descriptions),
-//! the `null`-versus-absent reader of PUT bodies, and an optional JSON body.
+//! Pieces shared by the principal, password, token and registry modules of the admin API:
+//! the `scope` object of answers, input rules (names, emails, descriptions), the
+//! `null`-versus-absent reader of PUT bodies, an optional JSON body, and hashing a new
+//! password off the async workers.
 //!
 //! Owns no endpoint. May import what the admin layer may; must never touch storage.
 
@@ -14,8 +15,11 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
-use super::body::JsonBody;
-use super::context::Caller;
+pub use crate::admin::scope::{path_param, same_identifier};
+
+use crate::admin::body::JsonBody;
+use crate::admin::context::Caller;
+use crate::authn::password;
 use crate::policy::role::PrincipalType;
 use crate::policy::Scope;
 use crate::web::ApiError;
@@ -46,9 +50,12 @@ impl From<&Scope> for EntityScope {
     }
 }
 
-/// A path parameter of the matched route (empty when absent).
-pub fn path_param(req: &HttpRequest, name: &str) -> String {
-    req.match_info().get(name).unwrap_or_default().to_owned()
+/// argon2id hash of a new password, off the async workers.
+pub async fn hash_password(secret: String) -> Result<String, ApiError> {
+    tokio::task::spawn_blocking(move || password::hash(&secret))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::from)
 }
 
 /// Whether the caller is this user itself.

@@ -5,32 +5,36 @@
 //! `core_user_manage` at the account (issuing one is impersonation, audited with issuer and
 //! owner) or `core_user_view` to list them; service-account tokens need
 //! `core_serviceaccount_manageapikey` at the account's scope (listing: that or
-//! `core_serviceaccount_view`). A token's permission subset must name catalogue
-//! permissions its owner holds; a restricted credential creating a token for itself can
-//! pass on no more than its own restriction. The token value appears only in the answer of
-//! create and rotate, never in an audit row or log.
+//! `core_serviceaccount_view`). Every new or rotated value passes the no-escalation guard:
+//! a token for anyone else counts the owner's whole grant set as gained, and a restricted
+//! credential hands out only values restricted at least as tightly as itself (a new token
+//! defaults to the caller's restriction ∩ what the owner holds; a rotated one keeps the old
+//! value's restriction ∩ the caller's). A requested permission subset must name catalogue
+//! permissions its owner holds. The token value appears only in the answer of create and
+//! rotate, never in an audit row or log.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::json;
 
-use super::audit::{self, Audited, Bump, WriteMeta};
-use super::context::Caller;
-use super::list::ListQuery;
-use super::principals_common::{is_self, path_param, validate_name};
-use super::scope::path_scope;
+use super::common::{is_self, path_param, validate_name};
 use super::service_accounts::find_sa;
-use super::tokens::{TokenCreate, TokenIssued, TokenOut, TokenRotate};
+use super::token_dto::{TokenCreate, TokenIssued, TokenOut, TokenRotate};
 use super::users::find_user;
-use super::AdminState;
+use crate::admin::audit::{self, refuse_unless, Audited, Bump, WriteMeta};
+use crate::admin::context::{authz_unavailable, Caller};
+use crate::admin::list::ListQuery;
+use crate::admin::scope::path_scope;
+use crate::admin::AdminState;
 use crate::authn::{issue_api_token, rotate_api_token};
 use crate::authz::AuthzError;
 use crate::policy::permission::{catalogue, PermissionSet};
 use crate::policy::role::{Principal, PrincipalType};
 use crate::policy::Identifier;
 use crate::storage::columns::from_json;
+use crate::storage::guard::TokenGrant;
 use crate::storage::tokens::ApiToken;
 use crate::storage::DbConnection;
-use crate::web::{ApiError, ErrorCode};
+use crate::web::ApiError;
 
 /// The longest grace time of a rotation: 30 days.
 pub const MAX_GRACE_SECONDS: i64 = 30 * 24 * 3600;
@@ -62,7 +66,7 @@ pub fn sa_owner(req: &HttpRequest, caller: &Caller) -> Result<Principal, ApiErro
 
 /// Authorizes `access` to `owner`'s tokens; `Ok(true)` when it is impersonation (a user
 /// issuing or changing another user's token).
-fn authorize(caller: &Caller, owner: &Principal, access: Access) -> Result<bool, ApiError> {
+async fn authorize(caller: &Caller, owner: &Principal, access: Access) -> Result<bool, ApiError> {
     let id = owner.identifier.as_str();
     match owner.principal_type {
         PrincipalType::User if is_self(caller, id) => Ok(false),
@@ -71,22 +75,26 @@ fn authorize(caller: &Caller, owner: &Principal, access: Access) -> Result<bool,
                 Access::Read => "core_user_view",
                 Access::Write => "core_user_manage",
             };
-            caller.require(perm, &owner.scope, "USER", Some(id))?;
+            caller.require(perm, &owner.scope, "USER", Some(id)).await?;
             Ok(access == Access::Write)
         }
         _ => {
             let manage = "core_serviceaccount_manageapikey";
             if access == Access::Read
-                && caller.holds(
-                    "core_serviceaccount_view",
-                    &owner.scope,
-                    "SERVICEACCOUNT",
-                    Some(id),
-                )
+                && caller
+                    .holds(
+                        "core_serviceaccount_view",
+                        &owner.scope,
+                        "SERVICEACCOUNT",
+                        Some(id),
+                    )
+                    .await?
             {
                 return Ok(false);
             }
-            caller.require(manage, &owner.scope, "SERVICEACCOUNT", Some(id))?;
+            caller
+                .require(manage, &owner.scope, "SERVICEACCOUNT", Some(id))
+                .await?;
             Ok(false)
         }
     }
@@ -128,21 +136,21 @@ fn authz_error(owner: &Principal, e: AuthzError) -> ApiError {
             "{} `{}` not found",
             owner.principal_type, owner.identifier
         )),
-        AuthzError::Unavailable(_) => ApiError::unavailable("policy store unavailable"),
+        other => authz_unavailable(other),
     }
 }
 
-/// The permission subset the new token carries (`None`: the owner's, unrestricted).
+/// The permission subset a new token carries (`None`: the owner's, unrestricted): the
+/// requested one (which must name permissions the owner holds, else 400), else the
+/// calling credential's restriction ∩ what the owner holds. Whether the caller may hand
+/// that out is the guard's question, inside the write.
 async fn token_permissions(
     state: &AdminState,
     caller: &Caller,
     owner: &Principal,
     requested: Option<PermissionSet>,
 ) -> Result<Option<PermissionSet>, ApiError> {
-    let inherited = match caller.restriction() {
-        Some(r) if is_self(caller, owner.identifier.as_str()) => Some(*r),
-        _ => None,
-    };
+    let inherited = caller.restriction().copied();
     if requested.is_none() && inherited.is_none() {
         return Ok(None);
     }
@@ -152,24 +160,17 @@ async fn token_permissions(
         .await
         .map_err(|e| authz_error(owner, e))?
         .policy
+        .clone()
+        .with_disabled(false)
         .all_permissions();
     let Some(set) = requested else {
         return Ok(inherited.map(|r| r.intersection(&held)));
     };
-    let c = catalogue();
     if let Some(p) = set.difference(&held).iter().next() {
         return Err(ApiError::invalid(format!(
             "permission `{}` exceeds what {owner} holds",
-            c.permission(p).identifier
+            catalogue().permission(p).identifier
         )));
-    }
-    if let Some(p) = inherited.and_then(|r| set.difference(&r).iter().next()) {
-        let name = c.permission(p).identifier.clone();
-        return Err(ApiError::denied(
-            format!("`{name}` exceeds the permissions of the calling credential"),
-            Some(name),
-            None,
-        ));
     }
     Ok(Some(set))
 }
@@ -192,7 +193,7 @@ pub async fn list(
     owner: Principal,
 ) -> Result<HttpResponse, ApiError> {
     let q = ListQuery::from_request(req)?;
-    authorize(&caller, &owner, Access::Read)?;
+    authorize(&caller, &owner, Access::Read).await?;
     let rows = audit::read(&state, move |c| {
         ensure_owner(c, &owner)?;
         Ok(ApiToken::list_for_owner(
@@ -216,30 +217,27 @@ pub async fn create(
     let requested = validate(&f)?;
     let id = audit_id(&owner, &f.identifier);
     let meta = WriteMeta::new("token.create", &owner.scope, "TOKEN", &id, Bump::None);
-    let impersonation = match authorize(&caller, &owner, Access::Write) {
+    let impersonation = match authorize(&caller, &owner, Access::Write).await {
         Ok(i) => i,
         Err(e) => return Err(audit::denied(&state, &caller, meta, e).await),
     };
     let o = owner.clone();
     audit::read(&state, move |c| ensure_owner(c, &o)).await?;
-    let permissions = match token_permissions(&state, &caller, &owner, requested).await {
-        Ok(p) => p,
-        Err(e) if e.code == ErrorCode::AccessDenied => {
-            return Err(audit::denied(&state, &caller, meta, e).await)
-        }
-        Err(e) => return Err(e),
-    };
+    let permissions = token_permissions(&state, &caller, &owner, requested).await?;
     let issued_by = caller.principal_text();
+    let acting = caller.acting();
     let issued = audit::write(&state, &caller, meta, move |c, now| {
+        let grant = TokenGrant {
+            owner: owner.clone(),
+            restriction: permissions,
+        };
+        let permit = acting.admit(c, grant)?;
         let (row, value) = issue_api_token(
             c,
-            owner.principal_type,
-            &owner.scope,
-            owner.identifier.as_str(),
+            permit,
             &f.identifier,
             &f.name,
             f.valid_to,
-            permissions.as_ref(),
             &issued_by,
             now,
         )
@@ -278,9 +276,8 @@ pub async fn revoke(
         &id,
         Bump::Credentials,
     );
-    if let Err(e) = authorize(&caller, &owner, Access::Write) {
-        return Err(audit::denied(&state, &caller, meta, e).await);
-    }
+    let allowed = authorize(&caller, &owner, Access::Write).await.map(|_| ());
+    refuse_unless(&state, &caller, &meta, allowed).await?;
     let revoked = audit::write(&state, &caller, meta, move |c, _| {
         ensure_owner(c, &owner)?;
         let (ty, scope, who) = (
@@ -329,9 +326,9 @@ pub async fn rotate(
         &id,
         Bump::Credentials,
     );
-    if let Err(e) = authorize(&caller, &owner, Access::Write) {
-        return Err(audit::denied(&state, &caller, meta, e).await);
-    }
+    let allowed = authorize(&caller, &owner, Access::Write).await.map(|_| ());
+    refuse_unless(&state, &caller, &meta, allowed).await?;
+    let acting = caller.acting();
     let rotated = audit::write(&state, &caller, meta, move |c, now| {
         ensure_owner(c, &owner)?;
         let (ty, scope, who) = (
@@ -343,8 +340,14 @@ pub async fn rotate(
             .into_iter()
             .find(|r| r.grace_until.is_none())
             .ok_or_else(|| ApiError::not_found(format!("token `{token}` of {owner} not found")))?;
+        // The new value keeps the old one's restriction ∩ the calling credential's.
+        let grant = TokenGrant {
+            owner: owner.clone(),
+            restriction: acting.restriction().copied(),
+        };
+        let permit = acting.admit(c, grant)?;
         let (row, value) =
-            rotate_api_token(c, ty, scope, who, &token, grace, now).map_err(ApiError::from)?;
+            rotate_api_token(c, permit, &token, grace, now).map_err(ApiError::from)?;
         let grace_until = ApiToken::find_by_id(c, &previous.token_id)?.and_then(|r| r.grace_until);
         let meta = token_out(&row)?;
         let after = json!({"identifier": token, "owner": owner.to_string(),

@@ -1,21 +1,19 @@
 //! What the role, resource-group and role-assignment handlers share: the `scope` object of
-//! answers, scope-level lists, the managed-entity refusal, the escalation refusal, and the
-//! write wrapper that records a refusal found inside the write transaction.
+//! answers, scope-level lists, the managed-entity refusal, the identifier rules, counts, and
+//! the split migration of written roles (DESIGN §1 "Staged create/edit splits").
 //!
 //! Imports policy, storage and the admin plumbing; no handler lives here.
 
-use actix_web::HttpRequest;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use super::audit::{self, Audited, WriteMeta};
-use super::context::Caller;
-use super::list::ListQuery;
-use super::AdminState;
-use crate::policy::permission::{catalogue, PermissionId};
+use crate::admin::list::ListQuery;
+use crate::policy::permission::PermissionSet;
+use crate::policy::split::{add_create_for_edit, split_pairs, SplitPhase};
 use crate::policy::{Scope, ScopeLevel, ScopeLevels};
+use crate::storage::splits::Splits;
 use crate::storage::DbConnection;
-use crate::web::{ApiError, ErrorCode};
+use crate::web::ApiError;
 
 /// Where a role or resource group is defined (`null` for absent levels; all `null` for a
 /// built-in role, which belongs to no account).
@@ -37,11 +35,6 @@ impl ScopeOut {
             },
         }
     }
-}
-
-/// A path parameter (`{role}`, `{group}`, `{assignment}`).
-pub fn path_param(req: &HttpRequest, name: &str) -> String {
-    req.match_info().get(name).unwrap_or_default().to_owned()
 }
 
 /// Lower-case level names, as answers spell them.
@@ -95,49 +88,20 @@ pub fn managed_denied(kind: &str, identifier: &str, scope: &Scope) -> ApiError {
     )
 }
 
-/// The 403 of the escalation rule, naming the permission the writer does not hold.
-pub fn escalation_denied(writer: &str, permission: PermissionId, target: String) -> ApiError {
-    let perm = &catalogue().permission(permission).identifier;
-    ApiError::denied(
-        format!(
-            "`{writer}` cannot hand out permission `{perm}` on {target}: it does not hold it there itself"
-        ),
-        Some(perm.clone()),
-        Some(target),
-    )
-}
-
-/// [`audit::write`], except that a refusal (403) found inside the transaction, where the
-/// stored state is known, is recorded as a denied attempt like one found before it.
-pub async fn write_checked<T, F>(
-    state: &AdminState,
-    caller: &Caller,
-    meta: WriteMeta,
-    f: F,
-) -> Result<T, ApiError>
-where
-    T: Send + 'static,
-    F: FnOnce(&mut DbConnection, i64) -> Result<Audited<T>, ApiError> + Send + 'static,
-{
-    match audit::write(state, caller, meta.clone(), f).await {
-        Err(e) if e.code == ErrorCode::AccessDenied => {
-            Err(audit::denied(state, caller, meta, e).await)
+/// In the `migration` phase of a split pair, a role that gets edit gets create too.
+pub fn migrate_splits(
+    conn: &mut DbConnection,
+    scope: &Scope,
+    permissions: &PermissionSet,
+) -> Result<PermissionSet, ApiError> {
+    let phases = Splits::phases(conn, scope.account.as_str())?;
+    let mut out = *permissions;
+    for pair in 0..split_pairs().len() {
+        if phases.get(pair) == SplitPhase::Migration {
+            out = add_create_for_edit(&out, pair);
         }
-        other => other,
     }
-}
-
-/// Refuses with [`audit::denied`] when `check` fails.
-pub async fn guard(
-    state: &AdminState,
-    caller: &Caller,
-    meta: &WriteMeta,
-    check: Result<(), ApiError>,
-) -> Result<(), ApiError> {
-    match check {
-        Ok(()) => Ok(()),
-        Err(e) => Err(audit::denied(state, caller, meta.clone(), e).await),
-    }
+    Ok(out)
 }
 
 /// The identifier `count` names the count endpoint of roles and role assignments.

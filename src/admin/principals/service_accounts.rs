@@ -2,27 +2,30 @@
 //! …/service-accounts`, `GET|PUT|DELETE …/service-accounts/{sa}` at the account,
 //! organization and project paths. Permissions `core_serviceaccount_view|edit|delete` are
 //! account-only in the catalogue, so [`Caller::require`] checks them at the account for a
-//! service account anywhere below it. Disabling stops its tokens like a revocation;
-//! deleting removes its tokens and the role assignments naming it.
+//! service account anywhere below it (lists need `core_serviceaccount_view` type-level,
+//! else 403). Disabling stops its tokens like a revocation and keeps the last working
+//! admin; enabling gives its grants back, so it passes the no-escalation guard; deleting
+//! removes its tokens and the role assignments naming it.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::audit::{self, Audited, Bump, WriteMeta};
-use super::body::JsonBody;
-use super::context::Caller;
-use super::list::{ListQuery, Listed};
-use super::principals_admins::{delete_assignments_naming, ensure_admin_remains, Leaving};
-use super::principals_common::{
-    normalize_email, path_param, validate_description, validate_name, EntityScope,
+use super::common::{
+    normalize_email, path_param, same_identifier, validate_description, validate_name, EntityScope,
 };
-use super::scope::{ensure_exists, path_scope};
-use super::{resources, scoped, AdminState};
-use crate::policy::role::PrincipalType;
+use crate::admin::audit::{self, refuse_unless, Audited, Bump, WriteMeta};
+use crate::admin::body::JsonBody;
+use crate::admin::context::Caller;
+use crate::admin::list::{ListQuery, Listed};
+use crate::admin::scope::{ensure_exists, path_scope};
+use crate::admin::{resources, scoped, AdminState};
+use crate::policy::role::{Principal, PrincipalType};
 use crate::policy::{Identifier, Scope};
 use crate::storage::columns::scope_cols;
+use crate::storage::guard::EnablePrincipal;
+use crate::storage::last_admin::{delete_assignments_naming, ensure_admin_remains, Leaving};
 use crate::storage::principals::ServiceAccount;
 use crate::storage::tokens::ApiToken;
 use crate::storage::DbConnection;
@@ -44,6 +47,9 @@ pub struct ServiceAccountCreate {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ServiceAccountUpdate {
+    /// May repeat the path's identifier (a different one is a 400).
+    #[serde(default)]
+    pub identifier: Option<String>,
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]
@@ -120,24 +126,25 @@ pub async fn list_sas(
 ) -> Result<HttpResponse, ApiError> {
     let q = ListQuery::from_request(&req)?;
     let scope = path_scope(&req, &caller)?;
+    caller
+        .require("core_serviceaccount_view", &scope, "SERVICEACCOUNT", None)
+        .await?;
     let s = scope.clone();
     let sas = audit::read(&state, move |c| {
         ensure_exists(c, &s)?;
         Ok(ServiceAccount::list(c, &s)?)
     })
     .await?;
-    let visible = sas
-        .iter()
-        .filter(|sa| {
-            caller.holds(
-                "core_serviceaccount_view",
-                &scope,
-                "SERVICEACCOUNT",
-                Some(&sa.identifier),
-            )
-        })
-        .map(|sa| sa_out(sa, &scope))
-        .collect();
+    let sas = caller
+        .visible(
+            sas,
+            "core_serviceaccount_view",
+            &scope,
+            "SERVICEACCOUNT",
+            |sa| &sa.identifier,
+        )
+        .await?;
+    let visible = sas.iter().map(|sa| sa_out(sa, &scope)).collect();
     Ok(q.respond(visible))
 }
 
@@ -161,9 +168,10 @@ pub async fn create_sa(
         &f.identifier,
         Bump::None,
     );
-    if let Err(e) = caller.require("core_serviceaccount_edit", &scope, "SERVICEACCOUNT", None) {
-        return Err(audit::denied(&state, &caller, meta, e).await);
-    }
+    let allowed = caller
+        .require("core_serviceaccount_edit", &scope, "SERVICEACCOUNT", None)
+        .await;
+    refuse_unless(&state, &caller, &meta, allowed).await?;
     let created = audit::write(&state, &caller, meta, move |c, now| {
         ensure_exists(c, &scope)?;
         let (account, org, project) = scope_cols(&scope);
@@ -194,12 +202,14 @@ pub async fn get_sa(
 ) -> Result<HttpResponse, ApiError> {
     let sa = path_param(&req, "sa");
     let scope = path_scope(&req, &caller)?;
-    caller.require(
-        "core_serviceaccount_view",
-        &scope,
-        "SERVICEACCOUNT",
-        Some(&sa),
-    )?;
+    caller
+        .require(
+            "core_serviceaccount_view",
+            &scope,
+            "SERVICEACCOUNT",
+            Some(&sa),
+        )
+        .await?;
     let s = scope.clone();
     let found = audit::read(&state, move |c| find_sa(c, &s, &sa)).await?;
     Ok(HttpResponse::Ok().json(sa_out(&found, &scope)))
@@ -214,6 +224,9 @@ pub async fn update_sa(
 ) -> Result<HttpResponse, ApiError> {
     let sa = path_param(&req, "sa");
     let f = body.0;
+    if let Some(id) = &f.identifier {
+        same_identifier(id, &sa)?;
+    }
     if let Some(name) = &f.name {
         validate_name(name)?;
     }
@@ -233,23 +246,38 @@ pub async fn update_sa(
         &sa,
         bump,
     );
-    if let Err(e) = caller.require(
-        "core_serviceaccount_edit",
-        &scope,
-        "SERVICEACCOUNT",
-        Some(&sa),
-    ) {
-        return Err(audit::denied(&state, &caller, meta, e).await);
-    }
+    let allowed = caller
+        .require(
+            "core_serviceaccount_edit",
+            &scope,
+            "SERVICEACCOUNT",
+            Some(&sa),
+        )
+        .await;
+    refuse_unless(&state, &caller, &meta, allowed).await?;
+    let acting = caller.acting();
     let updated = audit::write(&state, &caller, meta, move |c, now| {
         let mut found = find_sa(c, &scope, &sa)?;
         let before = summary(&found);
-        if f.disabled == Some(true) && !found.disabled {
-            ensure_admin_remains(
-                c,
-                scope.account.as_str(),
-                Leaving::ServiceAccount(&scope, &sa),
-            )?;
+        match f.disabled {
+            Some(true) if !found.disabled => {
+                ensure_admin_remains(
+                    c,
+                    scope.account.as_str(),
+                    Leaving::ServiceAccount(&scope, &sa),
+                )?;
+                ServiceAccount::disable(c, &scope, &sa, now)?;
+            }
+            Some(false) if found.disabled => {
+                let principal = Principal {
+                    principal_type: PrincipalType::ServiceAccount,
+                    identifier: Identifier::new(&sa)?,
+                    scope: scope.clone(),
+                };
+                let permit = acting.admit(c, EnablePrincipal { principal })?;
+                ServiceAccount::enable(c, permit, now)?;
+            }
+            _ => {}
         }
         found.name = f.name.unwrap_or(found.name);
         found.email = email.unwrap_or(found.email);
@@ -282,14 +310,15 @@ pub async fn delete_sa(
         &sa,
         Bump::Both,
     );
-    if let Err(e) = caller.require(
-        "core_serviceaccount_delete",
-        &scope,
-        "SERVICEACCOUNT",
-        Some(&sa),
-    ) {
-        return Err(audit::denied(&state, &caller, meta, e).await);
-    }
+    let allowed = caller
+        .require(
+            "core_serviceaccount_delete",
+            &scope,
+            "SERVICEACCOUNT",
+            Some(&sa),
+        )
+        .await;
+    refuse_unless(&state, &caller, &meta, allowed).await?;
     let deleted = audit::write(&state, &caller, meta, move |c, _| {
         let found = find_sa(c, &scope, &sa)?;
         ensure_admin_remains(

@@ -2,9 +2,11 @@
 //! `GET|POST …/roles`, `GET …/roles/count` (a bare integer), `GET|PUT|DELETE …/roles/{role}`.
 //!
 //! Built-in roles are listed at the account paths, readable at every path and read-only.
-//! Permissions: `core_role_view`, `core_role_edit`, `core_role_delete` at the role's scope.
-//! No escalation (DESIGN §4.4): a writer must hold every permission a role gives, and a
-//! permission added to a role in use must be held on every group the role is assigned on.
+//! Permissions: `core_role_view` (type-level for lists and counts, else 403),
+//! `core_role_edit`, `core_role_delete` at the role's scope. No escalation (DESIGN §4.4):
+//! the guard admits a role only when the writer holds every permission it gives, and a
+//! permission added to a role in use only when the writer holds it on every group the
+//! role is assigned on.
 
 use std::collections::BTreeMap;
 
@@ -13,22 +15,22 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::audit::{self, Audited, Bump, WriteMeta};
-use super::body::JsonBody;
-use super::context::Caller;
-use super::list::{ListQuery, Listed};
-use super::rbac_common::{
-    check_name, count_matching, guard, level_names, managed_denied, not_reserved, parse_levels,
-    path_param, write_checked, ScopeOut,
+use super::common::{
+    check_name, count_matching, level_names, managed_denied, migrate_splits, not_reserved,
+    parse_levels, ScopeOut,
 };
-use super::rbac_rules::{check_in_use, check_type_wide, migrate_splits, Writer};
-use super::scope::{ensure_exists, path_scope};
-use super::{resources, scoped, AdminState};
+use crate::admin::audit::{self, refuse_unless, Audited, Bump, WriteMeta};
+use crate::admin::body::JsonBody;
+use crate::admin::context::Caller;
+use crate::admin::list::{ListQuery, Listed};
+use crate::admin::scope::{ensure_exists, path_param, path_scope, same_identifier};
+use crate::admin::{resources, scoped, AdminState};
 use crate::policy::builtin::{builtin_role, builtin_roles};
 use crate::policy::permission::{catalogue, PermissionSet};
-use crate::policy::role::Role;
+use crate::policy::role::{Role, RoleAssignment};
 use crate::policy::{Identifier, Scope, ScopeLevels};
 use crate::storage::assignments::Assignments;
+use crate::storage::guard::{NewRole, RoleEdit};
 use crate::storage::roles::Roles;
 use crate::web::ApiError;
 
@@ -145,13 +147,17 @@ fn not_found(id: &str, scope: &Scope) -> ApiError {
     ApiError::not_found(format!("role `{id}` not found in `{scope}`"))
 }
 
-/// The roles listed at `scope` that the caller may view.
+/// The roles listed at `scope` that the caller may view (403 without `core_role_view`
+/// there).
 async fn visible(
     req: &HttpRequest,
     state: &AdminState,
     caller: &Caller,
 ) -> Result<Vec<RoleResponse>, ApiError> {
     let scope = path_scope(req, caller)?;
+    caller
+        .require("core_role_view", &scope, "ROLE", None)
+        .await?;
     let s = scope.clone();
     let custom = audit::read(state, move |c| {
         ensure_exists(c, &s)?;
@@ -165,10 +171,27 @@ async fn visible(
     let customs = custom
         .iter()
         .map(|r| role_out(&r.value, r.created, r.updated));
-    Ok(builtins
-        .chain(customs)
-        .filter(|r| caller.holds("core_role_view", &scope, "ROLE", Some(&r.identifier)))
-        .collect())
+    let all = builtins.chain(customs).collect();
+    caller
+        .visible(all, "core_role_view", &scope, "ROLE", |r| &r.identifier)
+        .await
+}
+
+/// A role change must keep the levels it is assigned at (409 naming the assignment).
+fn keeps_levels(role: &Role, users: &[RoleAssignment]) -> Result<(), ApiError> {
+    match users
+        .iter()
+        .find(|a| !role.allowed_scope_levels.contains(a.scope.level()))
+    {
+        None => Ok(()),
+        Some(a) => Err(ApiError::conflict(format!(
+            "role `{}` is assigned at the {} level by `{}` in `{}`: keep that level in `allowed_scope_levels`",
+            role.identifier,
+            a.scope.level(),
+            a.identifier,
+            a.scope
+        ))),
+    }
 }
 
 #[utoipa::path(get, path = "/v1/roles", tag = "Roles", responses((status = 200, body = [RoleResponse], description = "The roles the caller may view; headers X-Total-Elements, X-Page-Number, X-Page-Size"), (status = 404, description = "A scope or reference does not exist (`NOT_FOUND`)")), params(("page" = Option<i64>, Query), ("limit" = Option<i64>, Query), ("search_term" = Option<String>, Query), ("sort" = Option<String>, Query), ("order" = Option<String>, Query)))]
@@ -209,11 +232,10 @@ pub async fn create_role(
     let role = build(body.0, &scope, ScopeLevels::from_level_down(scope.level()))?;
     let id = role.identifier.to_string();
     let meta = WriteMeta::new("role.create", &scope, "ROLE", &id, Bump::Policy);
-    let allowed = caller
-        .require("core_role_edit", &scope, "ROLE", None)
-        .and_then(|_| check_type_wide(&caller, &role.permissions, &scope, &id));
-    guard(&state, &caller, &meta, allowed).await?;
-    let created = write_checked(&state, &caller, meta, move |c, now| {
+    let allowed = caller.require("core_role_edit", &scope, "ROLE", None).await;
+    refuse_unless(&state, &caller, &meta, allowed).await?;
+    let acting = caller.acting();
+    let created = audit::write(&state, &caller, meta, move |c, now| {
         ensure_exists(c, &scope)?;
         if builtin_role(&id).is_some() {
             return Err(ApiError::conflict(format!(
@@ -222,12 +244,13 @@ pub async fn create_role(
         }
         let mut role = role;
         role.permissions = migrate_splits(c, &scope, &role.permissions)?;
-        Roles::insert(c, &role, now)?;
-        Ok(Audited::new(
-            role_out(&role, now, now),
-            None,
-            Some(summary(&role)),
-        ))
+        let permit = acting.admit(c, NewRole(role))?;
+        let (out, after) = (
+            role_out(&permit.write().0, now, now),
+            summary(&permit.write().0),
+        );
+        Roles::insert(c, permit, now)?;
+        Ok(Audited::new(out, None, Some(after)))
     })
     .await?;
     Ok(HttpResponse::Created().json(created))
@@ -241,7 +264,9 @@ pub async fn get_role(
 ) -> Result<HttpResponse, ApiError> {
     let scope = path_scope(&req, &caller)?;
     let id = path_param(&req, "role");
-    caller.require("core_role_view", &scope, "ROLE", Some(&id))?;
+    caller
+        .require("core_role_view", &scope, "ROLE", Some(&id))
+        .await?;
     let found = audit::read(&state, move |c| {
         ensure_exists(c, &scope)?;
         if let Some(r) = builtin_role(&id) {
@@ -264,12 +289,7 @@ pub async fn update_role(
     let scope = path_scope(&req, &caller)?;
     let id = path_param(&req, "role");
     let body = body.0;
-    if body.identifier != id {
-        return Err(ApiError::invalid(format!(
-            "identifier `{}` in the body differs from `{id}` in the URL",
-            body.identifier
-        )));
-    }
+    same_identifier(&body.identifier, &id)?;
     let keep_levels = body.allowed_scope_levels.is_none();
     // Levels are checked against the stored ones below when the body leaves them out.
     let role = build(body, &scope, ScopeLevels::ALL)?;
@@ -279,11 +299,11 @@ pub async fn update_role(
     } else {
         caller
             .require("core_role_edit", &scope, "ROLE", Some(&id))
-            .and_then(|_| check_type_wide(&caller, &role.permissions, &scope, &id))
+            .await
     };
-    guard(&state, &caller, &meta, allowed).await?;
-    let writer = Writer::of(&caller);
-    let updated = write_checked(&state, &caller, meta, move |c, now| {
+    refuse_unless(&state, &caller, &meta, allowed).await?;
+    let acting = caller.acting();
+    let updated = audit::write(&state, &caller, meta, move |c, now| {
         let old = Roles::find(c, &scope, &id)?.ok_or_else(|| not_found(&id, &scope))?;
         let mut role = role;
         if keep_levels {
@@ -291,15 +311,15 @@ pub async fn update_role(
             check_levels(&role.permissions, role.allowed_scope_levels)?;
         }
         role.permissions = migrate_splits(c, &scope, &role.permissions)?;
-        let added = role.permissions.difference(&old.value.permissions);
-        let users = Assignments::using_role(c, &scope, &id)?;
-        check_in_use(c, &writer, &role, &added, &users)?;
-        Roles::update(c, &role, old.created, now)?;
-        Ok(Audited::new(
-            role_out(&role, old.created, now),
-            Some(summary(&old.value)),
-            Some(summary(&role)),
-        ))
+        keeps_levels(&role, &Assignments::using_role(c, &scope, &id)?)?;
+        let created = old.created;
+        let permit = acting.admit(c, RoleEdit { role, created })?;
+        let (out, after) = (
+            role_out(&permit.write().role, created, now),
+            summary(&permit.write().role),
+        );
+        Roles::update(c, permit, now)?;
+        Ok(Audited::new(out, Some(summary(&old.value)), Some(after)))
     })
     .await?;
     Ok(HttpResponse::Ok().json(updated))
@@ -317,10 +337,12 @@ pub async fn delete_role(
     let allowed = if builtin_role(&id).is_some() {
         Err(managed_denied("role", &id, &scope))
     } else {
-        caller.require("core_role_delete", &scope, "ROLE", Some(&id))
+        caller
+            .require("core_role_delete", &scope, "ROLE", Some(&id))
+            .await
     };
-    guard(&state, &caller, &meta, allowed).await?;
-    let deleted = write_checked(&state, &caller, meta, move |c, _| {
+    refuse_unless(&state, &caller, &meta, allowed).await?;
+    let deleted = audit::write(&state, &caller, meta, move |c, _| {
         let old = Roles::find(c, &scope, &id)?.ok_or_else(|| not_found(&id, &scope))?;
         let users = Assignments::using_role(c, &scope, &id)?;
         for a in &users {

@@ -1,7 +1,9 @@
 //! `POST /v1/access/explain`: one ACL item's fields at the top level plus the optional
-//! `principal` (same shapes and permission rule as the ACL, see [`super::access`]) →
+//! `principal` (same shapes and permission rule as the ACL, see [`super::acl`]) →
 //! `{"permitted": true, "granted_by": {…}}` or `{"permitted": false, "missing_permission",
-//! "near_misses": [{…, "why"}]}` from the engine's `explain` (DESIGN §2 rule 7).
+//! "near_misses": [{…, "why"}]}` from the one decision path (`authz`'s `explain`, the
+//! registry's attributes included, DESIGN §2 rule 7): `permitted` is what the gateway and
+//! the ACL answer for the same request.
 //!
 //! Unlike the ACL this is a single question, so an unknown permission, resource type or an
 //! unusable scope is a 400 rather than a quiet `false`.
@@ -12,11 +14,12 @@ use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::access::{item_scope, subject, AclPrincipalOut, PrincipalIn, ResourceScopeIn};
-use super::body::JsonBody;
-use super::context::Caller;
-use super::{resource, AdminState};
-use crate::policy::engine::{explain as engine_explain, Explanation, Request, Resource};
+use super::subject::{item_scope, subject, AclPrincipalOut, PrincipalIn, ResourceScopeIn};
+use crate::admin::body::JsonBody;
+use crate::admin::context::{authz_unavailable, Caller};
+use crate::admin::AdminState;
+use crate::authz::decide::Question;
+use crate::policy::engine::Explanation;
 use crate::policy::permission::catalogue;
 use crate::web::ApiError;
 
@@ -130,31 +133,17 @@ pub async fn explain(
         .map_err(|m| ApiError::invalid(format!("invalid `resourceScope`: {m}")))?;
     let who = subject(&state, &caller, q.principal.as_ref(), Some(&scope)).await?;
     let principal = AclPrincipalOut::of(&who.principal);
-    if who.disabled() {
-        return Ok(HttpResponse::Ok().json(ExplainResponse {
-            permitted: false,
-            granted_by: None,
-            missing_permission: Some(perm.identifier.clone()),
-            near_misses: Some(Vec::new()),
-            reason: format!("principal `{}` is disabled", who.principal),
-            principal,
-        }));
-    }
-    let attributes = q.resource_attributes.unwrap_or_default();
-    let request = Request {
+    let question = Question {
         permission,
-        resource: Resource {
-            scope: &scope,
-            resource_type,
-            identifier: q.resource_identifier.as_deref().filter(|s| !s.is_empty()),
-            attributes: &attributes,
-        },
-        restriction: who.restriction.as_ref(),
+        scope: &scope,
+        resource_type,
+        identifier: q.resource_identifier.as_deref().filter(|s| !s.is_empty()),
+        given: q.resource_attributes.as_ref(),
     };
-    let explanation = engine_explain(&who.policy.policy, &request);
+    let explanation = state
+        .authz
+        .explain(&who.policy.policy, who.restriction.as_ref(), &question)
+        .await
+        .map_err(authz_unavailable)?;
     Ok(HttpResponse::Ok().json(answer(explanation, principal)))
-}
-
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/v1/access/explain").route(web::post().to(explain)));
 }

@@ -2,8 +2,11 @@
 //! `GET|PUT|DELETE …/user-groups/{group}` at the account, organization and project paths.
 //! Body `{identifier, name, description?, users}`; answer adds the scope, times and
 //! `harness_managed: false`. Permissions at the group's scope: `core_usergroup_view` to
-//! read, `core_usergroup_manage` to write. Membership changes bump the policy epoch;
-//! deleting a group removes its memberships and the role assignments naming it.
+//! read (type-level for lists, else 403), `core_usergroup_manage` to write. A new member
+//! gains every grant of the group's assignments, so a member list that adds anyone passes
+//! the no-escalation guard; removing members or deleting the group keeps the last working
+//! admin. Membership changes bump the policy epoch; deleting a group removes its
+//! memberships and the role assignments naming it.
 
 use std::collections::BTreeMap;
 
@@ -12,17 +15,20 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::audit::{self, Audited, Bump, WriteMeta};
-use super::body::JsonBody;
-use super::context::Caller;
-use super::list::{ListQuery, Listed};
-use super::principals_admins::{delete_assignments_naming, ensure_admin_remains, Leaving};
-use super::principals_common::{path_param, validate_description, validate_name, EntityScope};
-use super::scope::{ensure_exists, path_scope};
-use super::{resources, scoped, AdminState};
+use super::common::{
+    path_param, same_identifier, validate_description, validate_name, EntityScope,
+};
+use crate::admin::audit::{self, refuse_unless, Audited, Bump, WriteMeta};
+use crate::admin::body::JsonBody;
+use crate::admin::context::Caller;
+use crate::admin::list::{ListQuery, Listed};
+use crate::admin::scope::{ensure_exists, path_scope};
+use crate::admin::{resources, scoped, AdminState};
 use crate::policy::role::PrincipalType;
 use crate::policy::{Identifier, Scope};
 use crate::storage::columns::scope_cols;
+use crate::storage::guard::Members;
+use crate::storage::last_admin::{delete_assignments_naming, ensure_admin_remains, Leaving};
 use crate::storage::principals::{Membership, User, UserGroup};
 use crate::storage::DbConnection;
 use crate::web::ApiError;
@@ -124,6 +130,9 @@ pub async fn list_groups(
 ) -> Result<HttpResponse, ApiError> {
     let q = ListQuery::from_request(&req)?;
     let scope = path_scope(&req, &caller)?;
+    caller
+        .require("core_usergroup_view", &scope, "USERGROUP", None)
+        .await?;
     let s = scope.clone();
     let (groups, members) = audit::read(&state, move |c| {
         ensure_exists(c, &s)?;
@@ -137,16 +146,13 @@ pub async fn list_groups(
             .or_default()
             .push(m.user_identifier);
     }
+    let groups = caller
+        .visible(groups, "core_usergroup_view", &scope, "USERGROUP", |g| {
+            &g.identifier
+        })
+        .await?;
     let visible = groups
         .iter()
-        .filter(|g| {
-            caller.holds(
-                "core_usergroup_view",
-                &scope,
-                "USERGROUP",
-                Some(&g.identifier),
-            )
-        })
         .map(|g| {
             let users = by_group.remove(&g.identifier).unwrap_or_default();
             group_out(g, &scope, users)
@@ -172,9 +178,11 @@ pub async fn create_group(
         &f.identifier,
         Bump::Policy,
     );
-    if let Err(e) = caller.require("core_usergroup_manage", &scope, "USERGROUP", None) {
-        return Err(audit::denied(&state, &caller, meta, e).await);
-    }
+    let allowed = caller
+        .require("core_usergroup_manage", &scope, "USERGROUP", None)
+        .await;
+    refuse_unless(&state, &caller, &meta, allowed).await?;
+    let acting = caller.acting();
     let created = audit::write(&state, &caller, meta, move |c, now| {
         ensure_exists(c, &scope)?;
         ensure_users(c, scope.account.as_str(), &f.users)?;
@@ -190,7 +198,13 @@ pub async fn create_group(
             updated: now,
         };
         g.insert(c)?;
-        g.set_members(c, &users)?;
+        let members = Members {
+            scope: scope.clone(),
+            group: g.identifier.clone(),
+            users: users.clone(),
+        };
+        let permit = acting.admit(c, members)?;
+        UserGroup::set_members(c, permit)?;
         let after = summary(&g, &users);
         Ok(Audited::new(
             group_out(&g, &scope, users),
@@ -210,7 +224,9 @@ pub async fn get_group(
 ) -> Result<HttpResponse, ApiError> {
     let group = path_param(&req, "group");
     let scope = path_scope(&req, &caller)?;
-    caller.require("core_usergroup_view", &scope, "USERGROUP", Some(&group))?;
+    caller
+        .require("core_usergroup_view", &scope, "USERGROUP", Some(&group))
+        .await?;
     let s = scope.clone();
     let (g, users) = audit::read(&state, move |c| {
         let g = find_group(c, &s, &group)?;
@@ -231,12 +247,7 @@ pub async fn update_group(
     let group = path_param(&req, "group");
     let f = body.0;
     let users = validate(&f)?;
-    if f.identifier != group {
-        return Err(ApiError::invalid(format!(
-            "identifier `{}` in the body differs from `{group}` in the URL",
-            f.identifier
-        )));
-    }
+    same_identifier(&f.identifier, &group)?;
     let scope = path_scope(&req, &caller)?;
     let meta = WriteMeta::new(
         "user_group.update",
@@ -245,9 +256,11 @@ pub async fn update_group(
         &group,
         Bump::Policy,
     );
-    if let Err(e) = caller.require("core_usergroup_manage", &scope, "USERGROUP", Some(&group)) {
-        return Err(audit::denied(&state, &caller, meta, e).await);
-    }
+    let allowed = caller
+        .require("core_usergroup_manage", &scope, "USERGROUP", Some(&group))
+        .await;
+    refuse_unless(&state, &caller, &meta, allowed).await?;
+    let acting = caller.acting();
     let updated = audit::write(&state, &caller, meta, move |c, now| {
         let mut g = find_group(c, &scope, &group)?;
         ensure_users(c, scope.account.as_str(), &f.users)?;
@@ -261,7 +274,13 @@ pub async fn update_group(
         g.description = f.description.unwrap_or_default();
         g.updated = now;
         g.update(c)?;
-        g.set_members(c, &users)?;
+        let members = Members {
+            scope: scope.clone(),
+            group: group.clone(),
+            users: users.clone(),
+        };
+        let permit = acting.admit(c, members)?;
+        UserGroup::set_members(c, permit)?;
         let after = summary(&g, &users);
         Ok(Audited::new(
             group_out(&g, &scope, users),
@@ -282,9 +301,10 @@ pub async fn delete_group(
     let group = path_param(&req, "group");
     let scope = path_scope(&req, &caller)?;
     let meta = WriteMeta::new("user_group.delete", &scope, "USERGROUP", &group, Bump::Both);
-    if let Err(e) = caller.require("core_usergroup_manage", &scope, "USERGROUP", Some(&group)) {
-        return Err(audit::denied(&state, &caller, meta, e).await);
-    }
+    let allowed = caller
+        .require("core_usergroup_manage", &scope, "USERGROUP", Some(&group))
+        .await;
+    refuse_unless(&state, &caller, &meta, allowed).await?;
     let deleted = audit::write(&state, &caller, meta, move |c, _| {
         let g = find_group(c, &scope, &group)?;
         let users = g.members(c)?;

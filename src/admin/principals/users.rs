@@ -1,24 +1,29 @@
 //! Users of an account (DESIGN §1 "Principals", §4.4): `GET|POST /v1/users`,
-//! `GET|PUT|DELETE /v1/users/{user}`; the password endpoint lives in
-//! [`super::principals_password`]. Permissions at the account: `core_user_invite` to
-//! create, `core_user_view` to read (a user may always read itself), `core_user_manage` to
-//! change or delete. Passwords are stored as argon2id hashes and never answered or logged.
+//! `GET|PUT|DELETE /v1/users/{user}`; the password endpoint lives in [`super::password`].
+//! Permissions at the account: `core_user_invite` to create, `core_user_view` to read (the
+//! list needs it type-level, else 403; a user may always read itself by identifier),
+//! `core_user_manage` to change or delete. A new home organization and lifting `disabled`
+//! pass the no-escalation guard; disabling or deleting keeps the last working admin.
+//! Passwords are stored as argon2id hashes and never answered or logged.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::audit::{self, Audited, Bump, WriteMeta};
-use super::body::JsonBody;
-use super::context::Caller;
-use super::list::{ListQuery, Listed};
-use super::principals_admins::{delete_assignments_naming, ensure_admin_remains, Leaving};
-use super::principals_common::{is_self, normalize_email, nullable, path_param, validate_name};
-use super::{principals_password, resource, AdminState};
+use super::common::{
+    hash_password, is_self, normalize_email, nullable, path_param, same_identifier, validate_name,
+};
+use crate::admin::audit::{self, refuse_unless, Audited, Bump, WriteMeta};
+use crate::admin::body::JsonBody;
+use crate::admin::context::Caller;
+use crate::admin::list::{ListQuery, Listed};
+use crate::admin::{resource, AdminState};
 use crate::authn::password;
-use crate::policy::role::PrincipalType;
-use crate::policy::Identifier;
+use crate::policy::role::{Principal, PrincipalType};
+use crate::policy::{Identifier, Scope};
+use crate::storage::guard::{EnablePrincipal, HomeOrg};
+use crate::storage::last_admin::{delete_assignments_naming, ensure_admin_remains, Leaving};
 use crate::storage::principals::User;
 use crate::storage::tenancy::Organization;
 use crate::storage::tokens::ApiToken;
@@ -44,6 +49,9 @@ pub struct UserCreate {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserUpdate {
+    /// May repeat the path's identifier (a different one is a 400).
+    #[serde(default)]
+    pub identifier: Option<String>,
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]
@@ -126,16 +134,21 @@ pub async fn list_users(
 ) -> Result<HttpResponse, ApiError> {
     let q = ListQuery::from_request(&req)?;
     let scope = caller.account_scope();
+    caller
+        .require("core_user_view", &scope, "USER", None)
+        .await?;
     let account = caller.account().to_string();
     let users = audit::read(&state, move |c| Ok(User::list(c, &account)?)).await?;
-    let visible = users
-        .iter()
-        .filter(|u| {
-            is_self(&caller, &u.identifier)
-                || caller.holds("core_user_view", &scope, "USER", Some(&u.identifier))
-        })
-        .map(user_out)
-        .collect();
+    let mut visible = Vec::with_capacity(users.len());
+    for u in &users {
+        if is_self(&caller, &u.identifier)
+            || caller
+                .holds("core_user_view", &scope, "USER", Some(&u.identifier))
+                .await?
+        {
+            visible.push(user_out(u));
+        }
+    }
     Ok(q.respond(visible))
 }
 
@@ -157,11 +170,12 @@ pub async fn create_user(
     }
     let scope = caller.account_scope();
     let meta = WriteMeta::new("user.create", &scope, "USER", &f.identifier, Bump::None);
-    if let Err(e) = caller.require("core_user_invite", &scope, "USER", None) {
-        return Err(audit::denied(&state, &caller, meta, e).await);
-    }
+    let allowed = caller
+        .require("core_user_invite", &scope, "USER", None)
+        .await;
+    refuse_unless(&state, &caller, &meta, allowed).await?;
     let hash = match f.password {
-        Some(p) => Some(principals_password::hash(p).await?),
+        Some(p) => Some(hash_password(p).await?),
         None => None,
     };
     let account = caller.account().to_string();
@@ -197,12 +211,14 @@ pub async fn get_user(
 ) -> Result<HttpResponse, ApiError> {
     let user = path_param(&req, "user");
     if !is_self(&caller, &user) {
-        caller.require(
-            "core_user_view",
-            &caller.account_scope(),
-            "USER",
-            Some(&user),
-        )?;
+        caller
+            .require(
+                "core_user_view",
+                &caller.account_scope(),
+                "USER",
+                Some(&user),
+            )
+            .await?;
     }
     let account = caller.account().to_string();
     let found = audit::read(&state, move |c| find_user(c, &account, &user)).await?;
@@ -228,6 +244,9 @@ pub async fn update_user(
 ) -> Result<HttpResponse, ApiError> {
     let user = path_param(&req, "user");
     let f = body.0;
+    if let Some(id) = &f.identifier {
+        same_identifier(id, &user)?;
+    }
     if let Some(name) = &f.name {
         validate_name(name)?;
     }
@@ -237,22 +256,48 @@ pub async fn update_user(
     }
     let scope = caller.account_scope();
     let meta = WriteMeta::new("user.update", &scope, "USER", &user, update_bump(&f));
-    if let Err(e) = caller.require("core_user_manage", &scope, "USER", Some(&user)) {
-        return Err(audit::denied(&state, &caller, meta, e).await);
-    }
+    let allowed = caller
+        .require("core_user_manage", &scope, "USER", Some(&user))
+        .await;
+    refuse_unless(&state, &caller, &meta, allowed).await?;
+    let acting = caller.acting();
     let account = caller.account().to_string();
     let updated = audit::write(&state, &caller, meta, move |c, now| {
         let mut u = find_user(c, &account, &user)?;
         let before = summary(&u);
-        if f.disabled == Some(true) && !u.disabled {
-            ensure_admin_remains(c, &account, Leaving::User(&user))?;
+        let principal = Principal {
+            principal_type: PrincipalType::User,
+            identifier: Identifier::new(&user)?,
+            scope: Scope::account(Identifier::new(&account)?),
+        };
+        match f.disabled {
+            Some(true) if !u.disabled => {
+                ensure_admin_remains(c, &account, Leaving::User(&user))?;
+                User::disable(c, &account, &user, now)?;
+            }
+            Some(false) if u.disabled => {
+                let enable = EnablePrincipal {
+                    principal: principal.clone(),
+                };
+                let permit = acting.admit(c, enable)?;
+                User::enable(c, permit, now)?;
+            }
+            _ => {}
         }
-        if let Some(Some(org)) = &f.organization {
-            ensure_org(c, &account, org)?;
+        if let Some(org) = f.organization.filter(|o| *o != u.organization) {
+            if let Some(o) = &org {
+                ensure_org(c, &account, o)?;
+            }
+            let home = HomeOrg {
+                user: principal,
+                organization: org.clone(),
+            };
+            let permit = acting.admit(c, home)?;
+            User::set_organization(c, permit, now)?;
+            u.organization = org;
         }
         u.name = f.name.unwrap_or(u.name);
         u.email = email.unwrap_or(u.email);
-        u.organization = f.organization.unwrap_or(u.organization);
         u.disabled = f.disabled.unwrap_or(u.disabled);
         u.updated = now;
         u.update(c)?;
@@ -271,9 +316,10 @@ pub async fn delete_user(
     let user = path_param(&req, "user");
     let scope = caller.account_scope();
     let meta = WriteMeta::new("user.delete", &scope, "USER", &user, Bump::Both);
-    if let Err(e) = caller.require("core_user_manage", &scope, "USER", Some(&user)) {
-        return Err(audit::denied(&state, &caller, meta, e).await);
-    }
+    let allowed = caller
+        .require("core_user_manage", &scope, "USER", Some(&user))
+        .await;
+    refuse_unless(&state, &caller, &meta, allowed).await?;
     let account = caller.account().to_string();
     let deleted = audit::write(&state, &caller, meta, move |c, _| {
         let u = find_user(c, &account, &user)?;
@@ -301,24 +347,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::get().to(get_user))
             .route(web::put().to(update_user))
             .route(web::delete().to(delete_user)),
-    )
-    .service(
-        resource("/v1/users/{user}/password")
-            .route(web::put().to(principals_password::set_password)),
     );
 }
 
 /// The OpenAPI paths of this module (and of the password endpoint).
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(
-        list_users,
-        create_user,
-        get_user,
-        update_user,
-        delete_user,
-        principals_password::set_password
-    ),
-    components(schemas(UserCreate, UserUpdate, UserOut, principals_password::PasswordChange))
+    paths(list_users, create_user, get_user, update_user, delete_user),
+    components(schemas(UserCreate, UserUpdate, UserOut))
 )]
 pub struct UsersApi;

@@ -4,84 +4,17 @@
 //! `…/service-accounts/{sa}/tokens` at the account, organization and project paths.
 //! `{token}` is the identifier given at creation. The value is answered once, by create
 //! and rotate; lists and revocations answer metadata only. The rules of who may do what
-//! live in [`super::principals_tokens`].
+//! live in [`super::token_ops`], the shapes in [`super::token_dto`].
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
-use super::body::JsonBody;
-use super::context::Caller;
-use super::list::Listed;
-use super::principals_common::OptionalJsonBody;
-use super::principals_tokens::{self as ops, sa_owner, user_owner};
-use super::{resource, resources, scoped, AdminState};
+use super::common::OptionalJsonBody;
+use super::token_dto::{TokenCreate, TokenIssued, TokenOut, TokenRotate};
+use super::token_ops::{self as ops, sa_owner, user_owner};
+use crate::admin::body::JsonBody;
+use crate::admin::context::Caller;
+use crate::admin::{resource, resources, scoped, AdminState};
 use crate::web::ApiError;
-
-/// `POST …/tokens`.
-#[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TokenCreate {
-    pub identifier: String,
-    pub name: String,
-    /// Expiry, epoch milliseconds; must lie in the future. Absent: no expiry.
-    #[serde(default)]
-    pub valid_to: Option<i64>,
-    /// A subset of the owner's permissions; absent: the owner's permissions.
-    #[serde(default)]
-    pub permissions: Option<Vec<String>>,
-}
-
-/// `POST …/tokens/{token}/rotate` (the body may be left out).
-#[derive(Deserialize, ToSchema, Default)]
-#[serde(deny_unknown_fields)]
-pub struct TokenRotate {
-    /// How long the old value keeps working, 0 (default) to 2592000 (30 days).
-    #[serde(default)]
-    pub grace_seconds: Option<i64>,
-}
-
-/// The answer of create and rotate: the only place a token value is ever shown. No
-/// `Debug`: it holds the secret.
-#[derive(Serialize, ToSchema)]
-pub struct TokenIssued {
-    pub identifier: String,
-    pub name: String,
-    /// `pat.<account>.<tokenId>.<secret>` or `sat.…`; shown once.
-    pub token: String,
-    pub valid_to: Option<i64>,
-    pub permissions: Option<Vec<String>>,
-    /// Rotation only: when the previous value stops working (epoch milliseconds).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub grace_until: Option<i64>,
-}
-
-/// A token's metadata (lists, revocation).
-#[derive(Serialize, ToSchema)]
-pub struct TokenOut {
-    pub identifier: String,
-    pub name: String,
-    pub valid_to: Option<i64>,
-    pub permissions: Option<Vec<String>>,
-    pub created: i64,
-    /// `USER:alice`: differs from the owner when an admin issued it.
-    pub issued_by: String,
-}
-
-impl Listed for TokenOut {
-    fn identifier(&self) -> &str {
-        &self.identifier
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn created(&self) -> i64 {
-        self.created
-    }
-    fn updated(&self) -> i64 {
-        self.created
-    }
-}
 
 #[utoipa::path(get, path = "/v1/users/{user}/tokens", tag = "Tokens", params(("user" = String, Path), ("page" = Option<i64>, Query), ("limit" = Option<i64>, Query), ("search_term" = Option<String>, Query), ("sort" = Option<String>, Query), ("order" = Option<String>, Query)), responses((status = 200, description = "One page (headers X-Total-Elements, X-Page-Number, X-Page-Size)", body = [TokenOut]), (status = 403, description = "ACCESS_DENIED: a permission is missing (named in the body)"), (status = 404, description = "NOT_FOUND: the entity, its organization or project, or a referenced entity does not exist")))]
 pub async fn list_user_tokens(

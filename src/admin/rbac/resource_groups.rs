@@ -2,9 +2,10 @@
 //! `GET|POST …/resource-groups`, `GET|PUT|DELETE …/resource-groups/{group}`.
 //!
 //! Built-in groups are listed and readable at the scopes where they exist and read-only.
-//! Permissions: `core_resourcegroup_view`, `core_resourcegroup_edit`,
-//! `core_resourcegroup_delete` at the group's scope. A change that widens a group in use
-//! needs the writer to hold the assigned roles' permissions on the new selection.
+//! Permissions: `core_resourcegroup_view` (type-level for lists, else 403),
+//! `core_resourcegroup_edit`, `core_resourcegroup_delete` at the group's scope. The guard
+//! admits a change that widens a group in use only when the writer holds the assigned
+//! roles' permissions on the new selection.
 
 mod dto;
 
@@ -15,17 +16,17 @@ use self::dto::{build, summary};
 pub use self::dto::{
     group_out, IncludedScopeBody, ResourceFilterBody, ResourceGroupRequest, ResourceGroupResponse,
 };
-use super::audit::{self, Audited, Bump, WriteMeta};
-use super::body::JsonBody;
-use super::context::Caller;
-use super::list::ListQuery;
-use super::rbac_common::{guard, managed_denied, path_param, write_checked, ScopeOut};
-use super::rbac_rules::{check_widening, Writer};
-use super::scope::{ensure_exists, path_scope};
-use super::{resources, scoped, AdminState};
+use super::common::{managed_denied, ScopeOut};
+use crate::admin::audit::{self, refuse_unless, Audited, Bump, WriteMeta};
+use crate::admin::body::JsonBody;
+use crate::admin::context::Caller;
+use crate::admin::list::ListQuery;
+use crate::admin::scope::{ensure_exists, path_param, path_scope, same_identifier};
+use crate::admin::{resources, scoped, AdminState};
 use crate::policy::resource_group::{builtin_group, is_builtin_group, BUILTIN_GROUPS};
 use crate::policy::{Scope, ScopeLevels};
 use crate::storage::assignments::Assignments;
+use crate::storage::guard::GroupEdit;
 use crate::storage::resource_groups::ResourceGroups;
 use crate::web::ApiError;
 
@@ -45,6 +46,9 @@ pub async fn list_groups(
 ) -> Result<HttpResponse, ApiError> {
     let q = ListQuery::from_request(&req)?;
     let scope = path_scope(&req, &caller)?;
+    caller
+        .require("core_resourcegroup_view", &scope, "RESOURCEGROUP", None)
+        .await?;
     let s = scope.clone();
     let custom = audit::read(&state, move |c| {
         ensure_exists(c, &s)?;
@@ -55,21 +59,22 @@ pub async fn list_groups(
         .iter()
         .filter_map(|id| builtin_group(id, &scope))
         .map(|g| group_out(&g, 0, 0));
-    let visible = builtins
+    let all = builtins
         .chain(
             custom
                 .iter()
                 .map(|g| group_out(&g.value, g.created, g.updated)),
         )
-        .filter(|g| {
-            caller.holds(
-                "core_resourcegroup_view",
-                &scope,
-                "RESOURCEGROUP",
-                Some(&g.identifier),
-            )
-        })
         .collect();
+    let visible = caller
+        .visible(
+            all,
+            "core_resourcegroup_view",
+            &scope,
+            "RESOURCEGROUP",
+            |g| &g.identifier,
+        )
+        .await?;
     Ok(q.respond(visible))
 }
 
@@ -90,9 +95,11 @@ pub async fn create_group(
         &id,
         Bump::Policy,
     );
-    let allowed = caller.require("core_resourcegroup_edit", &scope, "RESOURCEGROUP", None);
-    guard(&state, &caller, &meta, allowed).await?;
-    let created = write_checked(&state, &caller, meta, move |c, now| {
+    let allowed = caller
+        .require("core_resourcegroup_edit", &scope, "RESOURCEGROUP", None)
+        .await;
+    refuse_unless(&state, &caller, &meta, allowed).await?;
+    let created = audit::write(&state, &caller, meta, move |c, now| {
         ensure_exists(c, &scope)?;
         if is_builtin_group(&id) {
             return Err(ApiError::conflict(format!(
@@ -118,12 +125,14 @@ pub async fn get_group(
 ) -> Result<HttpResponse, ApiError> {
     let scope = path_scope(&req, &caller)?;
     let id = path_param(&req, "group");
-    caller.require(
-        "core_resourcegroup_view",
-        &scope,
-        "RESOURCEGROUP",
-        Some(&id),
-    )?;
+    caller
+        .require(
+            "core_resourcegroup_view",
+            &scope,
+            "RESOURCEGROUP",
+            Some(&id),
+        )
+        .await?;
     let found = audit::read(&state, move |c| {
         ensure_exists(c, &scope)?;
         if let Some(g) = builtin_group(&id, &scope) {
@@ -146,12 +155,7 @@ pub async fn update_group(
     let scope = path_scope(&req, &caller)?;
     let id = path_param(&req, "group");
     let body = body.0;
-    if body.identifier != id {
-        return Err(ApiError::invalid(format!(
-            "identifier `{}` in the body differs from `{id}` in the URL",
-            body.identifier
-        )));
-    }
+    same_identifier(&body.identifier, &id)?;
     let keep_levels = body.allowed_scope_levels.is_none();
     let group = build(body, &scope, own_level(&scope))?;
     let meta = WriteMeta::new(
@@ -164,29 +168,31 @@ pub async fn update_group(
     let allowed = if is_builtin_group(&id) {
         Err(managed_denied("resource group", &id, &scope))
     } else {
-        caller.require(
-            "core_resourcegroup_edit",
-            &scope,
-            "RESOURCEGROUP",
-            Some(&id),
-        )
+        caller
+            .require(
+                "core_resourcegroup_edit",
+                &scope,
+                "RESOURCEGROUP",
+                Some(&id),
+            )
+            .await
     };
-    guard(&state, &caller, &meta, allowed).await?;
-    let writer = Writer::of(&caller);
-    let updated = write_checked(&state, &caller, meta, move |c, now| {
+    refuse_unless(&state, &caller, &meta, allowed).await?;
+    let acting = caller.acting();
+    let updated = audit::write(&state, &caller, meta, move |c, now| {
         let old = ResourceGroups::find(c, &scope, &id)?.ok_or_else(|| not_found(&id, &scope))?;
         let mut group = group;
         if keep_levels {
             group.allowed_scope_levels = old.value.allowed_scope_levels;
         }
-        let users = Assignments::using_group(c, &scope, &id)?;
-        check_widening(c, &writer, &old.value, &group, &users)?;
-        ResourceGroups::update(c, &group, old.created, now)?;
-        Ok(Audited::new(
-            group_out(&group, old.created, now),
-            Some(summary(&old.value)),
-            Some(summary(&group)),
-        ))
+        let created = old.created;
+        let permit = acting.admit(c, GroupEdit { group, created })?;
+        let (out, after) = (
+            group_out(&permit.write().group, created, now),
+            summary(&permit.write().group),
+        );
+        ResourceGroups::update(c, permit, now)?;
+        Ok(Audited::new(out, Some(summary(&old.value)), Some(after)))
     })
     .await?;
     Ok(HttpResponse::Ok().json(updated))
@@ -210,15 +216,17 @@ pub async fn delete_group(
     let allowed = if is_builtin_group(&id) {
         Err(managed_denied("resource group", &id, &scope))
     } else {
-        caller.require(
-            "core_resourcegroup_delete",
-            &scope,
-            "RESOURCEGROUP",
-            Some(&id),
-        )
+        caller
+            .require(
+                "core_resourcegroup_delete",
+                &scope,
+                "RESOURCEGROUP",
+                Some(&id),
+            )
+            .await
     };
-    guard(&state, &caller, &meta, allowed).await?;
-    let deleted = write_checked(&state, &caller, meta, move |c, _| {
+    refuse_unless(&state, &caller, &meta, allowed).await?;
+    let deleted = audit::write(&state, &caller, meta, move |c, _| {
         let old = ResourceGroups::find(c, &scope, &id)?.ok_or_else(|| not_found(&id, &scope))?;
         let users = Assignments::using_group(c, &scope, &id)?;
         for a in &users {

@@ -11,14 +11,18 @@ use serde::Deserialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
-use super::audit::{self, Audited, Bump, WriteMeta};
-use super::body::JsonBody;
-use super::context::Caller;
-use super::login::client_ip;
-use super::principals_common::{is_self, path_param};
+use super::common::{hash_password, is_self, path_param};
 use super::users::{find_user, user_out, UserOut};
-use super::AdminState;
+use crate::admin::audit::{self, Audited, Bump, WriteMeta};
+use crate::admin::body::JsonBody;
+use crate::admin::context::Caller;
+use crate::admin::login::client_ip;
+use crate::admin::AdminState;
 use crate::authn::password;
+use crate::policy::role::{Principal, PrincipalType};
+use crate::policy::Identifier;
+use crate::storage::guard::PasswordSet;
+use crate::storage::principals::User;
 use crate::web::{now_ms, ApiError};
 
 /// `PUT /v1/users/{user}/password`. No `Debug`: it holds secrets.
@@ -30,14 +34,6 @@ pub struct PasswordChange {
     /// Required when changing your own password without `core_user_manage`.
     #[serde(default)]
     pub current_password: Option<String>,
-}
-
-/// argon2id hash of a new password, off the async workers.
-pub(super) async fn hash(secret: String) -> Result<String, ApiError> {
-    tokio::task::spawn_blocking(move || password::hash(&secret))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(ApiError::from)
 }
 
 /// Does `current` match the stored password of `user` (false when none is set)?
@@ -72,7 +68,9 @@ pub async fn set_password(
     password::validate_password(&change.password)?;
     let scope = caller.account_scope();
     let meta = WriteMeta::new("user.password", &scope, "USER", &user, Bump::Credentials);
-    let manage = caller.require("core_user_manage", &scope, "USER", Some(&user));
+    let manage = caller
+        .require("core_user_manage", &scope, "USER", Some(&user))
+        .await;
     let how = match (manage, change.current_password) {
         (Ok(()), _) => "core_user_manage",
         (Err(_), Some(current)) if is_self(&caller, &user) => {
@@ -100,14 +98,19 @@ pub async fn set_password(
         }
         (Err(e), _) => return Err(audit::denied(&state, &caller, meta, e).await),
     };
-    let hashed = hash(change.password).await?;
+    let hashed = hash_password(change.password).await?;
+    let target = Principal {
+        principal_type: PrincipalType::User,
+        identifier: Identifier::new(&user)?,
+        scope: caller.account_scope(),
+    };
+    let acting = caller.acting();
     let account = caller.account().to_string();
     let updated = audit::write(&state, &caller, meta, move |c, now| {
-        let mut u = find_user(c, &account, &user)?;
-        let had = u.password_hash.is_some();
-        u.password_hash = Some(hashed);
-        u.updated = now;
-        u.update(c)?;
+        let had = find_user(c, &account, &user)?.password_hash.is_some();
+        let permit = acting.admit(c, PasswordSet { user: target })?;
+        User::set_password(c, permit, &hashed, now)?;
+        let u = find_user(c, &account, &user)?;
         Ok(Audited::new(
             user_out(&u),
             Some(json!({"password_set": had})),
@@ -117,3 +120,8 @@ pub async fn set_password(
     .await?;
     Ok(HttpResponse::Ok().json(updated))
 }
+
+/// The OpenAPI path of this module.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(set_password), components(schemas(PasswordChange)))]
+pub struct PasswordApi;
