@@ -180,11 +180,17 @@ impl Fixture {
 
     pub fn set_user_disabled(&self, account: &str, id: &str, disabled: bool) {
         let mut conn = self.db.conn().expect("conn");
-        let mut user = User::find(&mut conn, account, id)
-            .expect("find")
-            .expect("user");
-        user.disabled = disabled;
-        user.update(&mut conn).expect("update");
+        if disabled {
+            User::disable(&mut conn, account, id, NOW).expect("disable");
+        } else {
+            let principal = crate::policy::role::Principal {
+                principal_type: PrincipalType::User,
+                identifier: crate::policy::Identifier::new(id).expect("id"),
+                scope: Scope::parse(account).expect("scope"),
+            };
+            let enable = crate::storage::guard::EnablePrincipal { principal };
+            User::enable(&mut conn, Permit::system(enable), NOW).expect("enable");
+        }
     }
 
     pub fn revoke(&self, owner_type: PrincipalType, scope: &str, owner: &str, identifier: &str) {

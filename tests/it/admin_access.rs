@@ -427,12 +427,7 @@ async fn acl_items_and_principals() {
     .await;
     assert_eq!(group.status, 400);
     // A disabled principal is denied everything.
-    db_change(&app, |c| {
-        let mut u = User::find(c, ACCOUNT, "sam")?.expect("sam");
-        u.disabled = true;
-        u.update(c)
-    })
-    .await;
+    db_change(&app, |c| User::disable(c, ACCOUNT, "sam", now_ms())).await;
     let off = acl(
         &app,
         &vic,
@@ -571,8 +566,8 @@ async fn effective_permissions_and_routes() {
         .await;
     assert_eq!(
         at_org.body["permissions"],
-        json!([]),
-        "project grants hold nothing at the org"
+        json!(["core_project_view"]),
+        "project grants hold nothing at the org but seeing that their project exists (rule 5)"
     );
     for (path, status) in [
         (

@@ -241,7 +241,11 @@ async fn user_group_rbac_follows_the_scope() {
     let list = app
         .call("GET", "/v1/user-groups", Some(&padmin), None)
         .await;
-    assert_eq!(list.body, json!([]));
+    assert_eq!(
+        (list.status, list.body["permission"].as_str()),
+        (403, Some("core_usergroup_view")),
+        "a list without the type's view permission is a 403, as Harness answers"
+    );
     let del = app
         .call("DELETE", "/v1/user-groups/team", Some(&padmin), None)
         .await;
