@@ -349,7 +349,7 @@ fn visible_through(
         .iter()
         .enumerate()
         .filter(|(_, g)| !g.disabled);
-    let found = match reach {
+    match reach {
         Reach::One(id) => {
             let target = visibility_target(resource.scope, level, id)?;
             enabled
@@ -362,8 +362,7 @@ fn visible_through(
             .map(|(i, _)| i)
             .next(),
         Reach::All => None,
-    };
-    found
+    }
 }
 
 /// Decides one request at the given reach (rules 1–6, 8). Allocation-free except for rule
