@@ -348,3 +348,26 @@ fn serve_writes_one_json_access_line_per_request_without_secrets() {
         "no secret in the log: {lines:#?}"
     );
 }
+
+#[test]
+fn serve_refuses_an_issuer_bound_to_no_account() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("sg.toml");
+    let db = format!("sqlite://{}/sg.db", dir.path().display());
+    let jwks = format!(
+        "{}/tests/fixtures/authn/jwks.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::write(&file, format!("[database]\nurl = \"{db}\"\n[[auth.issuers]]\nissuer = \"https://idp.unbound\"\naudience = \"scopegate\"\njwks_file = \"{jwks}\"\n")).unwrap();
+    let out = scopegate()
+        .args(["serve", "--config"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("https://idp.unbound") && err.contains("auth.issuers[0].accounts"),
+        "{err}"
+    );
+}

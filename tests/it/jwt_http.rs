@@ -234,3 +234,91 @@ async fn login_tokens_work_and_tampering_fails() {
         (401, Some("invalid credentials"))
     );
 }
+
+#[actix_web::test]
+async fn external_issuers_act_only_for_their_accounts() {
+    let app = app_with_issuer().await;
+    let grant = [(
+        "_sei_admin",
+        "_all_resources_including_child_scopes",
+        ACCOUNT,
+    )];
+    app.user_with_role("ext", None, &grant).await;
+    let db = app.db.clone();
+    tokio::task::spawn_blocking(move || {
+        let now = scopegate::gateway::now_ms();
+        scopegate::app::bootstrap::bootstrap(&db, "globex", "ext@globex.test", now)
+            .expect("second account");
+    })
+    .await
+    .unwrap();
+    app.refresh().await;
+    let rsa = EncodingKey::from_rsa_pem(&key("rsa1_private.pem")).unwrap();
+    let token = |extra: Value| {
+        let mut c = claims("ext", "scopegate", ISSUER, 300, 0);
+        c.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        sign(Algorithm::RS256, Some("rsa-1"), &rsa, &c)
+    };
+    let send = |jwt: String, account: Option<&'static str>| {
+        let app = &app;
+        async move {
+            let method = actix_web::http::Method::GET;
+            let mut req = app
+                .client
+                .request(method, format!("{}/v1/integrations", app.url))
+                .insert_header(("authorization", format!("Bearer {jwt}")));
+            if let Some(a) = account {
+                req = req.insert_header(("Harness-Account", a));
+            }
+            req.send().await.expect("send").status().as_u16()
+        }
+    };
+    assert_eq!(
+        send(token(json!({})), None).await,
+        200,
+        "the issuer's one account"
+    );
+    assert_eq!(send(token(json!({"acc": ACCOUNT})), None).await, 200);
+    let refused = [
+        (
+            "acc names an account the issuer is not bound to",
+            token(json!({"acc": "globex"})),
+            None,
+        ),
+        (
+            "Harness-Account the issuer is not bound to",
+            token(json!({})),
+            Some("globex"),
+        ),
+        (
+            "acc differs from Harness-Account",
+            token(json!({"acc": ACCOUNT})),
+            Some("globex"),
+        ),
+        (
+            "acc is not an identifier",
+            token(json!({"acc": "not an id"})),
+            None,
+        ),
+    ];
+    for (what, jwt, account) in refused {
+        assert_eq!(send(jwt, account).await, 401, "{what}");
+    }
+    // A `scope` claim restricts what the credential may hand out.
+    let scoped = token(json!({"scope": "sei_seiteams_view core_user_view"}));
+    let minted = app
+        .send(
+            "POST",
+            "/v1/users/ext/tokens",
+            Some(("authorization", format!("Bearer {scoped}"))),
+            Some(json!({"identifier": "from_jwt", "name": "from jwt"})),
+        )
+        .await;
+    assert_eq!(minted.status, 201, "{}", minted.body);
+    assert_eq!(
+        minted.body["permissions"],
+        json!(["core_user_view", "sei_seiteams_view"])
+    );
+}

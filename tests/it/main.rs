@@ -18,6 +18,7 @@ mod gateway;
 mod gateway_edge;
 mod guard_model;
 mod harness;
+mod integrity;
 mod jwt_http;
 mod layers;
 mod openapi;
