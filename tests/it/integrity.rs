@@ -264,7 +264,12 @@ async fn acting_as_someone_else_counts_their_whole_grant_set() {
             Some(json!({"identifier": "k", "name": "k"})),
         )
         .await;
-    assert_ne!(refused(&a), "core_serviceaccount_manageapikey", "{}", a.body);
+    assert_ne!(
+        refused(&a),
+        "core_serviceaccount_manageapikey",
+        "{}",
+        a.body
+    );
     assert!(has_audit(
         &app,
         "token.create",

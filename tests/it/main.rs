@@ -13,6 +13,7 @@ mod admin_rbac_escalation;
 mod admin_rbac_seed;
 mod cache;
 mod cli;
+mod differential;
 mod docs;
 mod gateway;
 mod gateway_edge;
