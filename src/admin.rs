@@ -13,6 +13,7 @@ pub mod assignments;
 pub mod audit;
 pub mod audit_events;
 pub mod body;
+pub mod console;
 pub mod context;
 pub mod error;
 pub mod list;
@@ -103,6 +104,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     login::configure(cfg);
     registry::configure(cfg);
     openapi::configure(cfg);
+    console::configure(cfg);
 }
 
 /// OpenAPI parts of the handler modules besides organizations (merged by `openapi`).
