@@ -93,10 +93,14 @@ pub fn banner(
         "  Swagger UI      {base}/swagger-ui/  Authorize with a token below (api_key)\n"
     ));
     out.push_str(&match log {
-        LogPlace::File(path) => format!("  Logs            {path}  (--verbose: on stderr instead)\n"),
+        LogPlace::File(path) => {
+            format!("  Logs            {path}  (--verbose: on stderr instead)\n")
+        }
         LogPlace::Stderr => "  Logs            on stderr (--verbose)\n".to_owned(),
     });
-    out.push_str(&format!("  Database        SQLite {db_path}, new at every start\n"));
+    out.push_str(&format!(
+        "  Database        SQLite {db_path}, new at every start\n"
+    ));
     out.push_str("  Backends        ");
     out.push_str(
         &backends
@@ -137,9 +141,7 @@ pub fn banner(
             curl(e.method, &u.token, &format!("{base}{}", e.path))
         ));
     }
-    out.push_str(
-        "  # Account Admin holds every permission, so it has no denied example.\n",
-    );
+    out.push_str("  # Account Admin holds every permission, so it has no denied example.\n");
     if let Some(u) = users.first() {
         out.push_str(&format!(
             "\nLog in with a password (answers a JWT for `Authorization: Bearer`):\n  \

@@ -103,7 +103,8 @@ fn not_modified(req: &HttpRequest, etag: &str) -> bool {
 
 fn serve(req: &HttpRequest, path: &str) -> HttpResponse {
     let Some(asset) = ASSETS.iter().find(|a| a.path == path) else {
-        let mut answer = ApiError::not_found(format!("no console file `/console/{path}`")).response();
+        let mut answer =
+            ApiError::not_found(format!("no console file `/console/{path}`")).response();
         answer.headers_mut().insert(
             header::CONTENT_SECURITY_POLICY,
             header::HeaderValue::from_static(CSP),

@@ -283,10 +283,7 @@ fn swagger_config() -> utoipa_swagger_ui::Config<'static> {
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api-docs/openapi.json", web::get().to(openapi_json))
         .route("/swagger-ui", web::get().to(swagger_redirect))
-        .service(
-            utoipa_swagger_ui::SwaggerUi::new("/swagger-ui/{_:.*}")
-                .config(swagger_config()),
-        );
+        .service(utoipa_swagger_ui::SwaggerUi::new("/swagger-ui/{_:.*}").config(swagger_config()));
 }
 
 #[cfg(test)]

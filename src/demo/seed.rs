@@ -180,8 +180,7 @@ pub fn seed(
         let user = user_name(role);
         let email = format!("{user}@demo.local");
         let secret = generate_password();
-        let hash =
-            password::hash(&secret).map_err(|e| StorageError::Unavailable(e.to_string()))?;
+        let hash = password::hash(&secret).map_err(|e| StorageError::Unavailable(e.to_string()))?;
         User {
             account: ACCOUNT.into(),
             identifier: user.clone(),

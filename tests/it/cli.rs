@@ -271,7 +271,10 @@ fn demo_verbose_logs_to_stderr() {
     let dir = tempfile::tempdir().unwrap();
     let demo = start_demo(dir.path(), &["--verbose"], std::process::Stdio::piped());
     assert!(demo.banner[0].starts_with("scopegate demo is running on"));
-    assert!(demo.banner.iter().any(|l| l.contains("on stderr (--verbose)")));
+    assert!(demo
+        .banner
+        .iter()
+        .any(|l| l.contains("on stderr (--verbose)")));
     let stderr = demo.stderr.as_ref().unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     let mut seen = false;

@@ -180,7 +180,10 @@ async fn audit_events_are_found_by_request_id() {
         )
         .await;
     assert_eq!(write.status, 201, "{}", write.body);
-    let rid = write.header("x-request-id").expect("x-request-id").to_owned();
+    let rid = write
+        .header("x-request-id")
+        .expect("x-request-id")
+        .to_owned();
     let got = app
         .call(
             "GET",

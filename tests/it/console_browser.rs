@@ -33,7 +33,9 @@ fn the_console_and_swagger_ui_work_in_chromium() {
     if !Path::new(&browser).exists() {
         return tool_missing(
             NAME,
-            &format!("no Chromium at {browser} (apt-get install chromium, or set SCOPEGATE_CHROMIUM)"),
+            &format!(
+                "no Chromium at {browser} (apt-get install chromium, or set SCOPEGATE_CHROMIUM)"
+            ),
         );
     }
     if !python_module("playwright") {
@@ -47,7 +49,9 @@ fn the_console_and_swagger_ui_work_in_chromium() {
     let users: Vec<_> = demo
         .users()
         .into_iter()
-        .map(|u| json!({"role": u.role, "email": u.email, "password": u.password, "token": u.token}))
+        .map(
+            |u| json!({"role": u.role, "email": u.email, "password": u.password, "token": u.token}),
+        )
         .collect();
     let creds = dir.path().join("credentials.json");
     std::fs::write(
