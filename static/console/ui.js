@@ -60,10 +60,15 @@ export function note(text, kind = 'info') {
 /** A table: `columns` are `[heading, row => cell]`. */
 export function table(columns, rows, { caption, empty = 'Nothing to show.' } = {}) {
   if (!rows.length) return note(empty);
-  return h('table', {},
+  return h('div', { class: 'table-wrap' }, h('table', {},
     caption ? h('caption', {}, caption) : null,
     h('thead', {}, h('tr', {}, columns.map(([head]) => h('th', { scope: 'col' }, head)))),
-    h('tbody', {}, rows.map((r) => h('tr', {}, columns.map(([, cell]) => h('td', {}, cell(r)))))));
+    h('tbody', {}, rows.map((r) => h('tr', {}, columns.map(([, cell]) => h('td', {}, cell(r))))))));
+}
+
+/** Server text whose `backticked` parts are identifiers: those become code. */
+export function prose(text) {
+  return String(text ?? '').split('`').map((part, i) => (i % 2 ? code(part) : part));
 }
 
 /** Runs `work` with `button` disabled and a busy mark on `region`. */

@@ -2,7 +2,7 @@
 // API's filters (principal, action, outcome, request id, time range) and paging.
 
 import { get } from '../api.js';
-import { h, clear, code, errorBox, field, heading, select, table, busy, time, hashFor } from '../ui.js';
+import { h, clear, code, errorBox, field, heading, prose, select, table, busy, time, hashFor } from '../ui.js';
 
 const PAGE = 30;
 const OUTCOMES = [['', 'any'], ['allowed', 'allowed'], ['denied', 'denied']];
@@ -44,7 +44,7 @@ export async function render(root) {
             ['Resource', (e) => code([e.resource_type, e.resource_identifier].filter(Boolean).join('/'))],
             ['Scope', (e) => [e.account, e.org, e.project].filter(Boolean).join('/')],
             ['Outcome', (e) => h('span', { class: `badge ${e.outcome}` }, e.outcome)],
-            ['Reason', (e) => e.reason],
+            ['Reason', (e) => prose(e.reason)],
             ['Request id', (e) => (e.outcome === 'denied'
               ? h('a', { href: hashFor('why', { request_id: e.request_id }), title: 'Explain this deny' }, code(e.request_id))
               : code(e.request_id))],

@@ -3,7 +3,7 @@
 // (`POST /v1/access/explain`): the missing permission and the assignments that came close.
 
 import { get, post } from '../api.js';
-import { h, clear, code, errorBox, field, heading, note, table, busy, time, hashParams, hashFor } from '../ui.js';
+import { h, clear, code, errorBox, field, heading, note, prose, table, busy, time, hashParams, hashFor } from '../ui.js';
 
 const principalText = (p) => (p.type ? `${p.type}:${p.identifier}` : '(anonymous)');
 
@@ -21,7 +21,7 @@ const nearMisses = (list) => table([
   ['Role', (m) => code(m.role)],
   ['Resource group', (m) => code(m.resource_group)],
   ['Scope', (m) => code(m.scope)],
-  ['Why it did not grant', (m) => m.why],
+  ['Why it did not grant', (m) => prose(m.why)],
 ], list || [], { empty: 'No assignment of this principal comes close.' });
 
 function eventCard(e) {
@@ -33,7 +33,7 @@ function eventCard(e) {
     after.permission ? [h('dt', {}, 'Permission'), h('dd', {}, code(after.permission))] : null,
     h('dt', {}, 'Resource'), h('dd', {}, code(resourceOf(e))),
     h('dt', {}, 'Outcome'), h('dd', {}, h('span', { class: `badge ${e.outcome}` }, e.outcome)),
-    h('dt', {}, 'Reason'), h('dd', {}, e.reason || '—'));
+    h('dt', {}, 'Reason'), h('dd', {}, e.reason ? prose(e.reason) : '—'));
 }
 
 /** The explain question for a gateway deny: same principal, permission and resource. */
@@ -51,7 +51,7 @@ function question(e) {
   return q;
 }
 
-function explanation(answer) {
+function explanation(answer, unchanged) {
   if (answer.permitted) {
     const g = answer.granted_by || {};
     return [
@@ -62,8 +62,8 @@ function explanation(answer) {
   }
   return [
     h('p', { class: 'verdict' }, 'Still denied: missing permission ', code(answer.missing_permission), '.'),
-    h('p', {}, answer.reason),
-    h('h3', {}, 'Near misses'),
+    h('p', {}, prose(answer.reason)),
+    h('h3', {}, unchanged ? 'Near misses (as when it was decided)' : 'Near misses'),
     nearMisses(answer.near_misses),
   ];
 }
@@ -79,16 +79,20 @@ async function explainId(out, requestId) {
   const parts = [h('h2', { tabindex: '-1' }, 'The request'), eventCard(e)];
   const recorded = e.after && typeof e.after === 'object' ? e.after : null;
   if (e.action === 'gateway.request' && recorded?.permission) {
-    if (recorded.near_misses?.length) {
-      parts.push(h('h3', {}, 'Near misses when it was decided'), nearMisses(recorded.near_misses));
-    }
-    parts.push(h('h2', {}, 'Explained now'));
+    let now = null;
+    let problem = null;
     try {
-      const { data } = await post('/v1/access/explain', question(e));
-      parts.push(...explanation(data));
+      now = (await post('/v1/access/explain', question(e))).data;
     } catch (err) {
-      parts.push(errorBox(err));
+      problem = err;
     }
+    const then = recorded.near_misses || [];
+    const key = (list) => list.map((m) => [m.assignment, m.role, m.resource_group, m.scope, m.why].join('|')).join('\n');
+    const unchanged = now && !now.permitted && key(then) === key(now.near_misses || []);
+    if (!unchanged && then.length) {
+      parts.push(h('h3', {}, 'Near misses when it was decided'), nearMisses(then));
+    }
+    parts.push(h('h2', {}, 'Explained now'), now ? explanation(now, unchanged) : errorBox(problem));
   } else if (e.outcome === 'denied') {
     parts.push(note('An admin API write was refused: the reason above names what was missing.'));
   } else {
