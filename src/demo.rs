@@ -62,6 +62,17 @@ pub enum LogPlace<'a> {
     Stderr,
 }
 
+/// True when `listen` (`host:port`) only accepts connections from this machine: then the
+/// demo users get their documented passwords.
+pub fn loopback_only(listen: &str) -> bool {
+    if let Ok(addr) = listen.parse::<SocketAddr>() {
+        return addr.ip().is_loopback();
+    }
+    listen
+        .rsplit_once(':')
+        .is_some_and(|(host, _)| host.eq_ignore_ascii_case("localhost"))
+}
+
 /// A `curl` line that shows the answer's status after its body.
 fn curl(method: &str, token: &str, url: &str) -> String {
     let verb = if method == "GET" {
@@ -77,6 +88,7 @@ pub fn banner(
     listen: &str,
     db_path: &str,
     log: LogPlace<'_>,
+    passwords: seed::Passwords,
     backends: &[(String, SocketAddr, actix_web::dev::ServerHandle)],
     users: &[seed::DemoUser],
     examples: &[seed::Example],
@@ -109,16 +121,22 @@ pub fn banner(
             .collect::<Vec<_>>()
             .join(", "),
     );
-    out.push_str(
-        "\n\nOne user per built-in role (passwords and tokens are random, new at every start):\n",
-    );
+    out.push_str(match passwords {
+        seed::Passwords::Documented => {
+            "\n\nOne user per built-in role (password demo-<user>; tokens are new at every start):\n"
+        }
+        seed::Passwords::Random => {
+            "\n\nOne user per built-in role (listening beyond loopback: passwords and tokens are random, new at every start):\n"
+        }
+    });
+    let width = users.iter().map(|u| u.password.len()).max().unwrap_or(8);
     out.push_str(&format!(
-        "  {:<24} {:<36} {:<13} {}\n",
+        "  {:<24} {:<34} {:<width$} {}\n",
         "ROLE", "EMAIL", "PASSWORD", "API TOKEN"
     ));
     for u in users {
         out.push_str(&format!(
-            "  {:<24} {:<36} {:<13} {}\n",
+            "  {:<24} {:<34} {:<width$} {}\n",
             u.role, u.email, u.password, u.token
         ));
     }
@@ -154,4 +172,24 @@ pub fn banner(
     }
     out.push_str("\nCtrl-C stops the demo.\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loopback_only;
+
+    #[test]
+    fn documented_passwords_only_on_loopback() {
+        for (listen, loopback) in [
+            ("127.0.0.1:8080", true),
+            ("[::1]:8080", true),
+            ("localhost:8080", true),
+            ("0.0.0.0:8080", false),
+            ("[::]:8080", false),
+            ("10.0.0.5:8080", false),
+            ("demo.example:8080", false),
+        ] {
+            assert_eq!(loopback_only(listen), loopback, "{listen}");
+        }
+    }
 }

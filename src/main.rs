@@ -264,13 +264,18 @@ fn run_demo(log_format: &str, verbose: bool) -> Result<ExitCode, Failure> {
     actix_web::rt::System::new().block_on(async move {
         let backends = demo::start_backends().map_err(failure)?;
         let config = demo::demo_config(base, &backends, db_path);
+        let passwords = if demo::loopback_only(&config.server.listen) {
+            demo::seed::Passwords::Documented
+        } else {
+            demo::seed::Passwords::Random
+        };
         let env = move |name: &str| (name == "SCOPEGATE_DEMO_JWT_SECRET").then(|| secret.clone());
         let state = app::build_state(config, "scopegate demo", &env)
             .await
             .map_err(app_failure)?;
         let db = state.db.clone();
         let (users, examples) = tokio::task::spawn_blocking(move || {
-            db.transaction(|c| demo::seed::seed(c, gateway::now_ms()))
+            db.transaction(|c| demo::seed::seed_with(c, gateway::now_ms(), passwords))
         })
         .await
         .map_err(failure)?
@@ -293,7 +298,9 @@ fn run_demo(log_format: &str, verbose: bool) -> Result<ExitCode, Failure> {
         } else {
             demo::LogPlace::File(log_path)
         };
-        let text = demo::banner(&listen, db_path, log, &backends, &users, &examples);
+        let text = demo::banner(
+            &listen, db_path, log, passwords, &backends, &users, &examples,
+        );
         let mut stdout = std::io::stdout().lock();
         stdout
             .write_all(text.as_bytes())

@@ -3,7 +3,7 @@
 
 use std::process::Command;
 
-use super::demo_process::{free_port, start_demo, KillOnDrop};
+use super::demo_process::{free_port, start_demo, start_demo_on, KillOnDrop};
 use super::support::{command_runs, tool_missing};
 
 fn scopegate() -> Command {
@@ -203,8 +203,8 @@ fn demo_prints_its_banner_first_and_logs_to_a_file() {
     let users = demo.users();
     assert_eq!(users.len(), 13, "one user per built-in role");
     for u in &users {
-        assert!(u.email.ends_with("@demo.local"), "{u:?}");
-        assert_eq!(u.password.len(), 12, "{u:?}");
+        let user = u.email.strip_suffix("@demo.local").expect("a demo email");
+        assert_eq!(u.password, format!("demo-{user}"), "documented on loopback");
         assert!(u.token.starts_with("pat.demo."), "{u:?}");
     }
     std::thread::sleep(std::time::Duration::from_millis(300));
@@ -264,6 +264,19 @@ fn demo_curl_lines_show_the_status_they_claim() {
         checked += 1;
     }
     assert_eq!(checked, 26, "25 role examples and the login line");
+}
+
+/// Reachable from other machines, the demo does not hand out documented passwords.
+#[test]
+fn demo_beyond_loopback_gets_random_passwords() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = start_demo_on("0.0.0.0", dir.path(), &[], std::process::Stdio::null());
+    let users = demo.users();
+    assert_eq!(users.len(), 13);
+    for u in &users {
+        assert!(!u.password.starts_with("demo-"), "{u:?}");
+        assert_eq!(u.password.len(), 12, "{u:?}");
+    }
 }
 
 #[test]

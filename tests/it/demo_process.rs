@@ -60,13 +60,19 @@ pub fn lines_of(reader: impl std::io::Read + Send + 'static) -> Receiver<String>
     rx
 }
 
-/// Starts `scopegate demo ARGS` in `dir` and waits (at most a minute) for its whole banner.
+/// Starts `scopegate demo ARGS` in `dir` on loopback and waits (at most a minute) for its
+/// whole banner.
 pub fn start_demo(dir: &Path, args: &[&str], stderr: Stdio) -> Demo {
+    start_demo_on("127.0.0.1", dir, args, stderr)
+}
+
+/// [`start_demo`] listening on `host`.
+pub fn start_demo_on(host: &str, dir: &Path, args: &[&str], stderr: Stdio) -> Demo {
     let port = free_port();
     let mut child = Command::new(env!("CARGO_BIN_EXE_scopegate"))
         .arg("demo")
         .args(args)
-        .env("SCOPEGATE_SERVER__LISTEN", format!("127.0.0.1:{port}"))
+        .env("SCOPEGATE_SERVER__LISTEN", format!("{host}:{port}"))
         .env_remove("RUST_LOG")
         .current_dir(dir)
         .stdout(Stdio::piped())
