@@ -23,6 +23,7 @@ mod harness;
 mod jwt_http;
 mod layers;
 mod openapi;
+mod openapi_examples;
 mod raw;
 mod replicas;
 mod storage;
