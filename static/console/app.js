@@ -123,6 +123,11 @@ async function start() {
   $('token-form').addEventListener('submit', signInWithToken);
   $('password-form').addEventListener('submit', signInWithPassword);
   $('signout').addEventListener('click', signOut);
+  // The skip link moves the focus; letting it change the hash would reach the router.
+  document.querySelector('.skip').addEventListener('click', (e) => {
+    e.preventDefault();
+    $('main').focus();
+  });
   window.addEventListener('hashchange', route);
   // The current view's link opens it afresh (no hashchange fires for it).
   $('nav').addEventListener('click', (e) => {

@@ -316,6 +316,18 @@ def console_views(browser, origin, users):
                         ("policy", "Roles"), ("audit", "Audit")]:
         open_view(page, name, title)
         expect(page.locator("#view [aria-busy=true]")).to_have_count(0)
+    step("keyboard: the skip link, then the navigation by Tab and Enter")
+    page.locator("a.brand").focus()
+    page.keyboard.press("Shift+Tab")
+    expect(page.locator("a.skip")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("#main")).to_be_focused()
+    assert page.evaluate("location.hash") == "#/audit"
+    page.locator("#nav a[data-view=why]").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("h1.view-title")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.locator("#view input[name=request_id]")).to_be_focused()
     watch.check(f"console views at {origin}")
     context.close()
 
