@@ -248,12 +248,12 @@ fn run_demo(log_format: &str, verbose: bool) -> Result<ExitCode, Failure> {
     let dir = std::path::Path::new(".scopegate");
     std::fs::create_dir_all(dir).map_err(failure)?;
     let log_path = "./.scopegate/scopegate.log";
-    let sink = if verbose {
-        LogSink::Stderr
+    let (sink, log) = if verbose {
+        (LogSink::Stderr, demo::LogPlace::Stderr)
     } else {
-        LogSink::File(
-            std::fs::File::create(log_path).map_err(|e| failure(format!("{log_path}: {e}")))?,
-        )
+        let file =
+            std::fs::File::create(log_path).map_err(|e| failure(format!("{log_path}: {e}")))?;
+        (LogSink::File(file), demo::LogPlace::File(log_path))
     };
     let _guard = app::init_tracing_to(log_format == "json", sink);
     for suffix in ["", "-wal", "-shm"] {
@@ -293,11 +293,6 @@ fn run_demo(log_format: &str, verbose: bool) -> Result<ExitCode, Failure> {
             .first()
             .map(ToString::to_string)
             .unwrap_or_default();
-        let log = if verbose {
-            demo::LogPlace::Stderr
-        } else {
-            demo::LogPlace::File(log_path)
-        };
         let text = demo::banner(
             &listen, db_path, log, passwords, &backends, &users, &examples,
         );
