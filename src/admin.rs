@@ -17,6 +17,7 @@ pub mod access;
 pub mod audit;
 pub mod audit_events;
 pub mod body;
+pub mod console;
 pub mod context;
 pub mod error;
 pub mod list;
@@ -91,6 +92,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     login::configure(cfg);
     registry::configure(cfg);
     openapi::configure(cfg);
+    console::configure(cfg);
 }
 
 /// OpenAPI parts of the handler modules besides organizations (merged by `openapi`).

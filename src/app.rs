@@ -342,8 +342,16 @@ pub async fn run(state: web::Data<State>) -> Result<(), AppError> {
 /// Logs to stdout (`text` or `json`) through the batching writer; keep the guard alive
 /// (dropping it flushes the last lines).
 pub fn init_tracing(json: bool) -> crate::web::logbuf::BatchLogGuard {
+    init_tracing_to(json, crate::web::logbuf::LogSink::Stdout)
+}
+
+/// Like [`init_tracing`], writing to `sink` (the demo logs to a file or stderr).
+pub fn init_tracing_to(
+    json: bool,
+    sink: crate::web::logbuf::LogSink,
+) -> crate::web::logbuf::BatchLogGuard {
     use tracing_subscriber::EnvFilter;
-    let (writer, guard) = crate::web::logbuf::BatchLog::start();
+    let (writer, guard) = crate::web::logbuf::BatchLog::start_to(sink);
     crate::web::access_log::install(writer.clone(), json);
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let builder = tracing_subscriber::fmt()

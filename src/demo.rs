@@ -1,7 +1,10 @@
 //! `scopegate demo`: everything embedded. Starts four sample backends in-process
 //! (insights, profiles, teams, portal), a fresh SQLite database under `./.scopegate/`, both
-//! route packs, a generated JWT secret, the seeded demo account, and prints ready-to-paste
-//! `curl` lines. Also used by the tests as real upstreams.
+//! route packs, a generated JWT secret, the seeded demo account, and prints a banner (the
+//! first thing on stdout: the console and Swagger UI addresses, the users with their
+//! passwords and tokens, ready-to-paste `curl` lines that show their status). Its logs go to
+//! `./.scopegate/scopegate.log`, or to stderr with `--verbose`. The sample backends are
+//! also the tests' real upstreams.
 //!
 //! Rank 6: may import app-independent layers below it; the runner in `app` wires it.
 
@@ -53,20 +56,64 @@ pub fn generate_secret() -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 48]>())
 }
 
-/// The text printed when the demo is up.
+/// Where the demo's log lines go.
+pub enum LogPlace<'a> {
+    File(&'a str),
+    Stderr,
+}
+
+/// True when `listen` (`host:port`) only accepts connections from this machine: then the
+/// demo users get their documented passwords.
+pub fn loopback_only(listen: &str) -> bool {
+    if let Ok(addr) = listen.parse::<SocketAddr>() {
+        return addr.ip().is_loopback();
+    }
+    listen
+        .rsplit_once(':')
+        .is_some_and(|(host, _)| host.eq_ignore_ascii_case("localhost"))
+}
+
+/// A `curl` line that shows the answer's status after its body.
+fn curl(method: &str, token: &str, url: &str) -> String {
+    let verb = if method == "GET" {
+        String::new()
+    } else {
+        format!("-X {method} ")
+    };
+    format!("curl -s -w ' -> %{{http_code}}\\n' {verb}-H 'x-api-key: {token}' {url}")
+}
+
+/// The text printed when the demo is up: first thing on stdout (logs go elsewhere).
 pub fn banner(
     listen: &str,
     db_path: &str,
+    log: LogPlace<'_>,
+    passwords: seed::Passwords,
     backends: &[(String, SocketAddr, actix_web::dev::ServerHandle)],
     users: &[seed::DemoUser],
     examples: &[seed::Example],
 ) -> String {
-    let mut out = String::new();
-    out.push_str(&format!(
-        "scopegate demo is running on http://{listen}  (SQLite: {db_path}, account `{}`)\n",
+    let base = format!("http://{listen}");
+    let mut out = format!(
+        "scopegate demo is running on {base}  (account `{}`)\n\n",
         seed::ACCOUNT
+    );
+    out.push_str(&format!(
+        "  Access console  {base}/console/     sign in with a token, or an email and password below\n"
     ));
-    out.push_str("sample backends: ");
+    out.push_str(&format!(
+        "  Swagger UI      {base}/swagger-ui/  Authorize with a token below (api_key)\n"
+    ));
+    out.push_str(&match log {
+        LogPlace::File(path) => {
+            format!("  Logs            {path}  (--verbose: on stderr instead)\n")
+        }
+        LogPlace::Stderr => "  Logs            on stderr (--verbose)\n".to_owned(),
+    });
+    out.push_str(&format!(
+        "  Database        SQLite {db_path}, new at every start\n"
+    ));
+    out.push_str("  Backends        ");
     out.push_str(
         &backends
             .iter()
@@ -74,30 +121,75 @@ pub fn banner(
             .collect::<Vec<_>>()
             .join(", "),
     );
+    out.push_str(match passwords {
+        seed::Passwords::Documented => {
+            "\n\nOne user per built-in role (password demo-<user>; tokens are new at every start):\n"
+        }
+        seed::Passwords::Random => {
+            "\n\nOne user per built-in role (listening beyond loopback: passwords and tokens are random, new at every start):\n"
+        }
+    });
+    let width = users.iter().map(|u| u.password.len()).max().unwrap_or(8);
     out.push_str(&format!(
-        "\nSwagger UI: http://{listen}/swagger-ui/\n\nOne user and API token per built-in role:\n"
+        "  {:<24} {:<34} {:<width$} {}\n",
+        "ROLE", "EMAIL", "PASSWORD", "API TOKEN"
     ));
     for u in users {
         out.push_str(&format!(
-            "  {:<24} user {:<22} {}\n",
-            u.role, u.user, u.token
+            "  {:<24} {:<34} {:<width$} {}\n",
+            u.role, u.email, u.password, u.token
         ));
     }
-    out.push_str("\nTry them (each role: one allowed request, one denied):\n");
+    out.push_str(
+        "\nTry them: for each role one allowed request (200) and one denied (403: the body names \
+         the missing permission,\nand its request_id explains the deny in the console's Why view):\n",
+    );
     for e in examples {
         let Some(u) = users.iter().find(|u| u.role == e.role) else {
             continue;
         };
         let verdict = if e.expect == 200 {
-            "allowed, 200"
+            "allowed -> 200"
         } else {
-            "denied, 403"
+            "denied -> 403"
         };
         out.push_str(&format!(
-            "  # {} ({verdict})\n  curl -s -X {} -H 'x-api-key: {}' http://{listen}{}\n",
-            e.role, e.method, u.token, e.path
+            "  # {} ({verdict})\n  {}\n",
+            e.role,
+            curl(e.method, &u.token, &format!("{base}{}", e.path))
         ));
     }
-    out.push_str("  # Account Admin holds every permission, so it has no denied example.\n\nCtrl-C stops the demo.\n");
+    out.push_str("  # Account Admin holds every permission, so it has no denied example.\n");
+    if let Some(u) = users.first() {
+        out.push_str(&format!(
+            "\nLog in with a password (answers a JWT for `Authorization: Bearer`):\n  \
+             curl -s -w ' -> %{{http_code}}\\n' -H 'content-type: application/json' \
+             -d '{{\"email\":\"{}\",\"password\":\"{}\",\"account\":\"{}\"}}' {base}/v1/auth/login\n",
+            u.email,
+            u.password,
+            seed::ACCOUNT
+        ));
+    }
+    out.push_str("\nCtrl-C stops the demo.\n");
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::loopback_only;
+
+    #[test]
+    fn documented_passwords_only_on_loopback() {
+        for (listen, loopback) in [
+            ("127.0.0.1:8080", true),
+            ("[::1]:8080", true),
+            ("localhost:8080", true),
+            ("0.0.0.0:8080", false),
+            ("[::]:8080", false),
+            ("10.0.0.5:8080", false),
+            ("demo.example:8080", false),
+        ] {
+            assert_eq!(loopback_only(listen), loopback, "{listen}");
+        }
+    }
 }

@@ -2,6 +2,7 @@
 //! environment, and hands over to the library. Exit codes: 0 ok, 2 usage or config error,
 //! 1 other failure (`check` also exits 1 when the decision is a deny).
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use scopegate::policy::resource_group::Attributes;
 use scopegate::policy::role::{Principal, PrincipalType};
 use scopegate::policy::{roles_doc, Identifier, Scope};
 use scopegate::storage::Db;
+use scopegate::web::logbuf::LogSink;
 use scopegate::{demo, gateway};
 
 #[derive(Parser)]
@@ -66,6 +68,9 @@ enum Command {
     Demo {
         #[arg(long, default_value = "text")]
         log_format: String,
+        /// Log to stderr instead of ./.scopegate/scopegate.log.
+        #[arg(long)]
+        verbose: bool,
     },
     /// Create an account (idempotent), an admin user and a token; prints one JSON object.
     Bootstrap {
@@ -241,11 +246,19 @@ fn run_serve(config: Option<PathBuf>, log_format: &str) -> Result<ExitCode, Fail
     Ok(ExitCode::SUCCESS)
 }
 
-fn run_demo(log_format: &str) -> Result<ExitCode, Failure> {
+fn run_demo(log_format: &str, verbose: bool) -> Result<ExitCode, Failure> {
     let base = load_config(None)?;
-    let _guard = app::init_tracing(log_format == "json");
     let dir = std::path::Path::new(".scopegate");
     std::fs::create_dir_all(dir).map_err(failure)?;
+    let log_path = "./.scopegate/scopegate.log";
+    let (sink, log) = if verbose {
+        (LogSink::Stderr, demo::LogPlace::Stderr)
+    } else {
+        let file =
+            std::fs::File::create(log_path).map_err(|e| failure(format!("{log_path}: {e}")))?;
+        (LogSink::File(file), demo::LogPlace::File(log_path))
+    };
+    let _guard = app::init_tracing_to(log_format == "json", sink);
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(dir.join(format!("demo.db{suffix}")));
     }
@@ -254,14 +267,18 @@ fn run_demo(log_format: &str) -> Result<ExitCode, Failure> {
     actix_web::rt::System::new().block_on(async move {
         let backends = demo::start_backends().map_err(failure)?;
         let config = demo::demo_config(base, &backends, db_path);
-        let listen = config.server.listen.clone();
+        let passwords = if demo::loopback_only(&config.server.listen) {
+            demo::seed::Passwords::Documented
+        } else {
+            demo::seed::Passwords::Random
+        };
         let env = move |name: &str| (name == "SCOPEGATE_DEMO_JWT_SECRET").then(|| secret.clone());
         let state = app::build_state(config, "scopegate demo", &env)
             .await
             .map_err(app_failure)?;
         let db = state.db.clone();
         let (users, examples) = tokio::task::spawn_blocking(move || {
-            db.transaction(|c| demo::seed::seed(c, gateway::now_ms()))
+            db.transaction(|c| demo::seed::seed_with(c, gateway::now_ms(), passwords))
         })
         .await
         .map_err(failure)?
@@ -272,11 +289,23 @@ fn run_demo(log_format: &str) -> Result<ExitCode, Failure> {
             .poll_once(0, gateway::now_ms())
             .await
             .map_err(failure)?;
-        println!(
-            "{}",
-            demo::banner(&listen, db_path, &backends, &users, &examples)
+        // Bound before the banner: the addresses it prints answer (port 0 picks one).
+        let running = app::start(state).map_err(app_failure)?;
+        let listen = running
+            .addrs
+            .first()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        let text = demo::banner(
+            &listen, db_path, log, passwords, &backends, &users, &examples,
         );
-        app::run(state).await.map_err(app_failure)
+        let mut stdout = std::io::stdout().lock();
+        stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush())
+            .map_err(failure)?;
+        drop(stdout);
+        running.wait().await.map_err(app_failure)
     })?;
     Ok(ExitCode::SUCCESS)
 }
@@ -284,7 +313,10 @@ fn run_demo(log_format: &str) -> Result<ExitCode, Failure> {
 fn run(cli: Cli) -> Result<ExitCode, Failure> {
     match cli.command {
         Command::Serve { config, log_format } => run_serve(config, &log_format),
-        Command::Demo { log_format } => run_demo(&log_format),
+        Command::Demo {
+            log_format,
+            verbose,
+        } => run_demo(&log_format, verbose),
         Command::Bootstrap {
             account,
             admin_email,

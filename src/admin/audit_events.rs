@@ -1,7 +1,8 @@
 //! The audit log: `GET /v1/audit-events` (needs `core_audit_view` at the account), newest
 //! first, paged in SQL with the Harness list headers. Filters (all optional, combined with
 //! AND): `principal` (identifier), `action`, `resource_type`, `outcome` (`allowed` or
-//! `denied`), `from` and `to` (inclusive, epoch milliseconds); `page` and `limit` follow the
+//! `denied`), `request_id` (the id a response carried: a 403's `request_id`), `from` and
+//! `to` (inclusive, epoch milliseconds); `page` and `limit` follow the
 //! list rules (limit 1–100, page ≥ 0). `before` and `after` are answered as JSON when they
 //! were stored as JSON.
 
@@ -107,6 +108,7 @@ fn filter_of(q: &ListQuery) -> Result<AuditFilter, ApiError> {
         action: text("action"),
         resource_type: text("resource_type"),
         outcome: text("outcome").map(|o| o.to_ascii_lowercase()),
+        request_id: text("request_id"),
         from: millis("from")?,
         to: millis("to")?,
     };
@@ -126,6 +128,7 @@ fn filter_of(q: &ListQuery) -> Result<AuditFilter, ApiError> {
         ("action" = Option<String>, Query, description = "e.g. role.create"),
         ("resource_type" = Option<String>, Query),
         ("outcome" = Option<String>, Query, description = "allowed or denied"),
+        ("request_id" = Option<String>, Query, description = "The request id of the event (a 403's `request_id`, the `X-Request-Id` header)"),
         ("from" = Option<i64>, Query, description = "Earliest time, epoch milliseconds (inclusive)"),
         ("to" = Option<i64>, Query, description = "Latest time, epoch milliseconds (inclusive)"),
         ("page" = Option<i64>, Query),

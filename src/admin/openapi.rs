@@ -1,5 +1,7 @@
 //! The OpenAPI 3.1 document (`/api-docs/openapi.json`) and Swagger UI (`/swagger-ui/`,
-//! served offline from utoipa-swagger-ui's vendored bundle). Each handler module derives
+//! served offline from utoipa-swagger-ui's vendored bundle, with its spec-validator badge
+//! off: under any host name but localhost Swagger UI would otherwise send the document's
+//! URL to validator.swagger.io, DESIGN §4.9). Each handler module derives
 //! its own `OpenApi` part; they are merged here, and every path of a scoped collection
 //! (`/v1/roles`…) gains its organization and project variants.
 
@@ -270,13 +272,18 @@ async fn swagger_redirect() -> HttpResponse {
         .finish()
 }
 
+/// Swagger UI's settings: the one document, no outside validator, the Authorize dialog
+/// offering the document's `api_key` (`x-api-key`) and `bearer` schemes.
+fn swagger_config() -> utoipa_swagger_ui::Config<'static> {
+    utoipa_swagger_ui::Config::from("/api-docs/openapi.json")
+        .validator_url("none")
+        .display_request_duration(true)
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/api-docs/openapi.json", web::get().to(openapi_json))
         .route("/swagger-ui", web::get().to(swagger_redirect))
-        .service(
-            utoipa_swagger_ui::SwaggerUi::new("/swagger-ui/{_:.*}")
-                .config(utoipa_swagger_ui::Config::from("/api-docs/openapi.json")),
-        );
+        .service(utoipa_swagger_ui::SwaggerUi::new("/swagger-ui/{_:.*}").config(swagger_config()));
 }
 
 #[cfg(test)]

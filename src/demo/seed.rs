@@ -1,11 +1,20 @@
 //! The demo account: account `demo` with organizations `eng` and `sales`, projects
 //! `eng/web` and `sales/crm`, one user per built-in role (home organization `eng`) with one
-//! API token each, and for every role one request it may make (200) and one it may not
-//! (403). The examples are data so that a test can replay every one of them.
+//! API token (random, new at every start) and a password each, and for every role one
+//! request it may make (200) and one it may not (403). The examples are data so that a test
+//! can replay every one of them.
+//!
+//! Passwords are documented ones, `demo-<user>` (`demo-account-admin`), so that the README,
+//! the console's sign-in and the OpenAPI login example work as written; a demo listening
+//! beyond loopback gets random ones instead ([`Passwords`]).
+//!
+//! The users' assignments are ordinary (not managed) so that an admin can try removing or
+//! disabling one in the console; the last-admin rule still keeps `account-admin`'s.
 
 use std::collections::BTreeMap;
 
 use crate::authn::issue_api_token;
+use crate::authn::password;
 use crate::policy::builtin::builtin_roles;
 use crate::policy::role::{Principal, PrincipalRef, PrincipalType, RoleAssignment};
 use crate::policy::{Identifier, Scope, ScopeLevel};
@@ -18,11 +27,13 @@ use crate::storage::{DbConnection, StorageError};
 
 pub const ACCOUNT: &str = "demo";
 
-/// One demo user and its token value.
+/// One demo user with its email, password and token value (printed by the banner).
 #[derive(Clone, Debug)]
 pub struct DemoUser {
     pub role: String,
     pub user: String,
+    pub email: String,
+    pub password: String,
     pub token: String,
 }
 
@@ -139,14 +150,52 @@ fn user_name(role: &str) -> String {
         .replace('_', "-")
 }
 
+/// How the demo users' passwords are chosen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Passwords {
+    /// `demo-<user>`: known to the docs and the OpenAPI login example (loopback only).
+    Documented,
+    /// New random ones at every start (a demo reachable from other machines).
+    Random,
+}
+
+impl Passwords {
+    fn for_user(self, user: &str) -> String {
+        match self {
+            Self::Documented => format!("demo-{user}"),
+            Self::Random => generate_password(),
+        }
+    }
+}
+
+/// Twelve random characters of an alphabet without look-alikes (no `0/o`, `1/l`): about
+/// 61 bits, typed by hand from the banner.
+pub fn generate_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyz23456789";
+    rand::random::<[u8; 12]>()
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(*b) % ALPHABET.len()]))
+        .collect()
+}
+
 fn id(v: &str) -> Result<Identifier, StorageError> {
     Ok(Identifier::new(v)?)
 }
 
-/// Seeds the demo account into an empty database; returns users and examples.
+/// Seeds the demo account into an empty database with documented passwords; returns users
+/// and examples.
 pub fn seed(
     conn: &mut DbConnection,
     now: i64,
+) -> Result<(Vec<DemoUser>, Vec<Example>), StorageError> {
+    seed_with(conn, now, Passwords::Documented)
+}
+
+/// [`seed`] with the passwords chosen by `passwords`.
+pub fn seed_with(
+    conn: &mut DbConnection,
+    now: i64,
+    passwords: Passwords,
 ) -> Result<(Vec<DemoUser>, Vec<Example>), StorageError> {
     let none = BTreeMap::new();
     Account::ensure(conn, ACCOUNT, "Demo", now)?;
@@ -162,12 +211,15 @@ pub fn seed(
             .iter()
             .any(|r| r.identifier.as_str() == *role));
         let user = user_name(role);
+        let email = format!("{user}@demo.local");
+        let secret = passwords.for_user(&user);
+        let hash = password::hash(&secret).map_err(|e| StorageError::Unavailable(e.to_string()))?;
         User {
             account: ACCOUNT.into(),
             identifier: user.clone(),
-            email: format!("{user}@demo.local"),
+            email: email.clone(),
             name: format!("Demo {role}"),
-            password_hash: None,
+            password_hash: Some(hash),
             organization: Some("eng".into()),
             disabled: false,
             created: now,
@@ -189,7 +241,7 @@ pub fn seed(
                     scope_level: ScopeLevel::Account,
                 },
                 disabled: false,
-                managed: true,
+                managed: false,
                 created: now,
                 updated: now,
             })),
@@ -216,6 +268,8 @@ pub fn seed(
         users.push(DemoUser {
             role: role.to_string(),
             user,
+            email,
+            password: secret,
             token,
         });
         examples.push(Example {

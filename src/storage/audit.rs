@@ -54,6 +54,9 @@ pub struct AuditFilter {
     pub action: Option<String>,
     pub resource_type: Option<String>,
     pub outcome: Option<String>,
+    /// The request id the event was recorded under (`X-Request-Id`, the error body's
+    /// `request_id`).
+    pub request_id: Option<String>,
     pub from: Option<i64>,
     pub to: Option<i64>,
 }
@@ -97,6 +100,9 @@ impl AuditEvent {
             }
             if let Some(o) = &f.outcome {
                 q = q.filter(ae::outcome.eq(o.clone()));
+            }
+            if let Some(r) = &f.request_id {
+                q = q.filter(ae::request_id.eq(r.clone()));
             }
             if let Some(from) = f.from {
                 q = q.filter(ae::at.ge(from));

@@ -1,5 +1,5 @@
 //! The log writer: lines are appended to a shared buffer and a background thread writes
-//! the buffer to stdout every 50 ms. Unlike a channel to a writer thread, logging a line
+//! the buffer to its sink (stdout, stderr or a file: [`LogSink`]) every 50 ms. Unlike a channel to a writer thread, logging a line
 //! wakes nobody (a wake-up per request cost ~15% of gateway throughput, measured with
 //! `benches/load.sh`). The buffer is bounded: past 16 MiB lines are dropped and counted.
 //! The writer swaps the buffer with a spare one that keeps its capacity, so steady logging
@@ -20,6 +20,26 @@ struct Shared {
     buf: Mutex<Vec<u8>>,
     dropped: AtomicU64,
     stop: AtomicBool,
+}
+
+/// Where the writer thread puts the lines.
+pub enum LogSink {
+    Stdout,
+    Stderr,
+    /// An open file (the demo's `./.scopegate/scopegate.log`).
+    File(std::fs::File),
+}
+
+impl LogSink {
+    /// Writes what is buffered; stdout and stderr are locked only while writing, since
+    /// others print too (the demo's banner).
+    fn flush(&mut self, shared: &Shared, spare: &mut Vec<u8>) {
+        match self {
+            Self::Stdout => flush(shared, spare, &mut io::stdout().lock()),
+            Self::Stderr => flush(shared, spare, &mut io::stderr().lock()),
+            Self::File(f) => flush(shared, spare, f),
+        }
+    }
 }
 
 /// A `MakeWriter` for tracing-subscriber.
@@ -58,8 +78,13 @@ fn flush(shared: &Shared, spare: &mut Vec<u8>, out: &mut impl Write) {
 }
 
 impl BatchLog {
-    /// Starts the writer thread.
+    /// Starts the writer thread, writing to stdout.
     pub fn start() -> (BatchLog, BatchLogGuard) {
+        Self::start_to(LogSink::Stdout)
+    }
+
+    /// Starts the writer thread, writing to `sink`.
+    pub fn start_to(mut sink: LogSink) -> (BatchLog, BatchLogGuard) {
         let shared = Arc::new(Shared {
             buf: Mutex::new(Vec::with_capacity(64 * 1024)),
             dropped: AtomicU64::new(0),
@@ -69,13 +94,12 @@ impl BatchLog {
         let thread = std::thread::Builder::new()
             .name("scopegate-log".into())
             .spawn(move || {
-                // stdout is locked only while writing: others (the demo's banner) print too.
                 let mut spare = Vec::with_capacity(64 * 1024);
                 while !s.stop.load(Ordering::Relaxed) {
                     std::thread::sleep(FLUSH_EVERY);
-                    flush(&s, &mut spare, &mut io::stdout().lock());
+                    sink.flush(&s, &mut spare);
                 }
-                flush(&s, &mut spare, &mut io::stdout().lock());
+                sink.flush(&s, &mut spare);
             })
             .ok();
         (

@@ -1,6 +1,10 @@
-//! The `scopegate` binary: exit codes, config errors, `migrate`, `check`, `roles`.
+//! The `scopegate` binary: exit codes, config errors, `migrate`, `check`, `roles`, the demo's
+//! first run (banner first, logs elsewhere, curl lines that show their status).
 
 use std::process::Command;
+
+use super::demo_process::{free_port, start_demo, start_demo_on, KillOnDrop};
+use super::support::{command_runs, tool_missing};
 
 fn scopegate() -> Command {
     Command::new(env!("CARGO_BIN_EXE_scopegate"))
@@ -176,66 +180,125 @@ fn serve_refuses_a_missing_or_short_jwt_secret() {
     assert!(String::from_utf8_lossy(&short.stderr).contains("32 bytes"));
 }
 
+/// The banner comes first on stdout and names the console and Swagger UI; every user has a
+/// password and a token; logs go to `./.scopegate/scopegate.log`, not stdout.
 #[test]
-fn demo_starts_prints_its_banner_and_serves() {
-    use std::io::{BufRead, BufReader};
+fn demo_prints_its_banner_first_and_logs_to_a_file() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let mut child = scopegate()
-        .arg("demo")
-        .env("SCOPEGATE_SERVER__LISTEN", format!("127.0.0.1:{port}"))
-        .current_dir(dir.path())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let mut curl = None;
-    let mut token = None;
-    while std::time::Instant::now() < deadline && curl.is_none() {
-        if let Ok(line) = rx.recv_timeout(std::time::Duration::from_millis(200)) {
-            if line.contains("_sei_viewer") && line.contains("pat.demo.") {
-                token = line.split_whitespace().last().map(str::to_owned);
-            }
-            if line.trim_start().starts_with("curl ") {
-                curl = Some(line);
-            }
-        }
-    }
-    let _ = child.kill();
-    let _ = child.wait();
+    let demo = start_demo(dir.path(), &[], std::process::Stdio::null());
+    let base = demo.base();
     assert!(
-        curl.is_some_and(|c| c.contains(&format!("127.0.0.1:{port}"))),
-        "the banner with curl lines was printed"
+        demo.banner[0].starts_with(&format!("scopegate demo is running on {base}")),
+        "the banner is the first thing on stdout: {:?}",
+        demo.banner[0]
     );
-    assert!(token.is_some_and(|t| t.starts_with("pat.demo.")));
+    let text = demo.banner.join("\n");
+    for needle in [
+        format!("{base}/console/"),
+        format!("{base}/swagger-ui/"),
+        "./.scopegate/scopegate.log".to_owned(),
+    ] {
+        assert!(text.contains(&needle), "the banner names {needle}:\n{text}");
+    }
+    let users = demo.users();
+    assert_eq!(users.len(), 13, "one user per built-in role");
+    for u in &users {
+        let user = u.email.strip_suffix("@demo.local").expect("a demo email");
+        assert_eq!(u.password, format!("demo-{user}"), "documented on loopback");
+        assert!(u.token.starts_with("pat.demo."), "{u:?}");
+    }
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert!(
+        demo.stdout.try_recv().is_err(),
+        "nothing but the banner on stdout"
+    );
+    let log = std::fs::read_to_string(dir.path().join(".scopegate/scopegate.log")).unwrap();
+    assert!(log.contains("scopegate listening"), "{log}");
     assert!(
         dir.path().join(".scopegate/demo.db").exists(),
         "SQLite under ./.scopegate/"
     );
 }
 
-/// A child process that is killed when the test ends, failed assertions included.
-struct KillOnDrop(std::process::Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+/// Every printed `curl` line answers the status its comment claims (the line prints it with
+/// `-w`), and the printed login line signs in with a printed password.
+#[test]
+fn demo_curl_lines_show_the_status_they_claim() {
+    if !command_runs("curl") {
+        return tool_missing("cli: demo curl lines", "curl is not installed");
     }
+    let dir = tempfile::tempdir().unwrap();
+    let demo = start_demo(dir.path(), &[], std::process::Stdio::null());
+    let mut checked = 0;
+    let mut claim = None;
+    for line in &demo.banner {
+        let line = line.trim();
+        if let Some(comment) = line.strip_prefix("# ") {
+            claim = comment
+                .split_once("-> ")
+                .map(|(_, status)| status.trim_end_matches(')').to_owned());
+            continue;
+        }
+        let is_login = line.contains("/v1/auth/login");
+        if !line.starts_with("curl ") {
+            continue;
+        }
+        assert!(line.contains("-w ' -> %{http_code}\\n'"), "{line}");
+        let want = if is_login {
+            "200".to_owned()
+        } else {
+            claim.take().expect("a comment names the status")
+        };
+        let out = std::process::Command::new("sh")
+            .args(["-c", line])
+            .output()
+            .unwrap();
+        let printed = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            printed.trim_end().ends_with(&format!(" -> {want}")),
+            "{line}\nprinted: {printed}"
+        );
+        if is_login {
+            assert!(printed.contains("\"token\""), "{printed}");
+        }
+        checked += 1;
+    }
+    assert_eq!(checked, 26, "25 role examples and the login line");
+}
+
+/// Reachable from other machines, the demo does not hand out documented passwords.
+#[test]
+fn demo_beyond_loopback_gets_random_passwords() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = start_demo_on("0.0.0.0", dir.path(), &[], std::process::Stdio::null());
+    let users = demo.users();
+    assert_eq!(users.len(), 13);
+    for u in &users {
+        assert!(!u.password.starts_with("demo-"), "{u:?}");
+        assert_eq!(u.password.len(), 12, "{u:?}");
+    }
+}
+
+#[test]
+fn demo_verbose_logs_to_stderr() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = start_demo(dir.path(), &["--verbose"], std::process::Stdio::piped());
+    assert!(demo.banner[0].starts_with("scopegate demo is running on"));
+    assert!(demo
+        .banner
+        .iter()
+        .any(|l| l.contains("on stderr (--verbose)")));
+    let stderr = demo.stderr.as_ref().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut seen = false;
+    while !seen && std::time::Instant::now() < deadline {
+        if let Ok(line) = stderr.recv_timeout(std::time::Duration::from_millis(200)) {
+            seen = line.contains("scopegate listening");
+        }
+    }
+    assert!(seen, "the log lines arrive on stderr");
+    let log = dir.path().join(".scopegate/scopegate.log");
+    assert!(!log.exists(), "no log file with --verbose");
 }
 
 /// Starts `serve` with `config` (TOML) and `args`; stdout lines arrive on the receiver.
@@ -265,14 +328,6 @@ fn serve_with_output(
         }
     });
     (KillOnDrop(child), rx)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 /// Sends one HTTP/1.1 request and returns the status line.

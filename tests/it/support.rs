@@ -1,4 +1,6 @@
-//! Shared helpers: throw-away databases on both backends.
+//! Shared helpers: throw-away databases on both backends, and what a test does when an
+//! outside tool it needs is missing ([`tool_missing`]: fail under `SCOPEGATE_REQUIRE_TOOLS=1`,
+//! else a notice on the uncaptured stderr).
 
 use scopegate::storage::Db;
 
@@ -39,4 +41,44 @@ pub fn on_each_backend(name: &str, f: impl Fn(&Db)) {
         Some(pg) => f(&pg),
         None => eprintln!("{name}: SCOPEGATE_TEST_DATABASE_URL not set, PostgreSQL skipped"),
     }
+}
+
+/// Is `SCOPEGATE_REQUIRE_TOOLS=1` set (CI sets it in `.ci/run`)?
+pub fn tools_required() -> bool {
+    std::env::var("SCOPEGATE_REQUIRE_TOOLS").is_ok_and(|v| v == "1")
+}
+
+/// Writes `text` on the process's own stderr. libtest captures `eprintln!` (shown only for
+/// failed tests), so a notice written that way would let a skipped check look like a pass.
+pub fn loud(text: &str) {
+    use std::io::Write;
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(format!("\n*** {text}\n").as_bytes());
+    let _ = err.flush();
+}
+
+/// An outside tool that `test` needs is missing: with `SCOPEGATE_REQUIRE_TOOLS=1` the test
+/// fails; otherwise the skip is announced on stderr (uncaptured) and the caller returns.
+pub fn tool_missing(test: &str, why: &str) {
+    assert!(
+        !tools_required(),
+        "{test}: {why} (SCOPEGATE_REQUIRE_TOOLS=1 requires it)"
+    );
+    loud(&format!("{test}: SKIPPED, {why}"));
+}
+
+/// Does `python3 -c "import <module>"` succeed?
+pub fn python_module(module: &str) -> bool {
+    std::process::Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Does `program --version` run?
+pub fn command_runs(program: &str) -> bool {
+    std::process::Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }

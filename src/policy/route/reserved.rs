@@ -1,5 +1,5 @@
 //! Paths that belong to scopegate itself (admin API, DESIGN §4.4; operational endpoints,
-//! §4.7) and the test that a route rule stays clear of them.
+//! §4.7; the access console, §4.9) and the test that a route rule stays clear of them.
 //!
 //! Owns [`Reserved`], its overlap rule (used by
 //! [`Router::check_reserved`](super::Router::check_reserved)), and [`scopegate_reserved`],
@@ -85,6 +85,7 @@ const PREFIXES: &[&str] = &[
     "/authz",
     "/api-docs",
     "/swagger-ui",
+    "/console",
     "/healthz",
     "/readyz",
     "/metrics",
@@ -194,6 +195,8 @@ mod tests {
             "/v1/access/explain",
             "/authz/api/acl",
             "/api-docs/openapi.json",
+            "/console",
+            "/console/views/who.js",
             "/healthz",
             "/metrics",
         ] {
