@@ -23,20 +23,12 @@ impl From<StorageError> for ApiError {
                 tracing::warn!(error = %m, "database unavailable");
                 ApiError::unavailable("database unavailable")
             }
-            StorageError::Query(diesel::result::Error::QueryBuilderError(inner)) => {
-                match inner.downcast::<ApiError>() {
-                    Ok(api) => *api,
-                    Err(other) => ApiError::internal(other),
-                }
-            }
+            StorageError::Aborted(inner) => match inner.downcast::<ApiError>() {
+                Ok(api) => *api,
+                Err(other) => ApiError::internal(other),
+            },
             other => ApiError::internal(other),
         }
-    }
-}
-
-impl From<diesel::result::Error> for ApiError {
-    fn from(e: diesel::result::Error) -> Self {
-        ApiError::from(StorageError::from(e))
     }
 }
 
@@ -73,5 +65,5 @@ impl std::error::Error for ApiError {}
 
 /// Aborts a transaction with an API error; `From<StorageError>` unwraps it again.
 pub fn abort(e: ApiError) -> StorageError {
-    StorageError::Query(diesel::result::Error::QueryBuilderError(Box::new(e)))
+    StorageError::Aborted(Box::new(e))
 }

@@ -25,6 +25,10 @@ pub enum StorageError {
     Corrupt(String),
     #[error(transparent)]
     Invalid(#[from] PolicyError),
+    /// A caller above storage ended its transaction with its own error (rolled back); the
+    /// caller takes it back out with a downcast.
+    #[error("transaction aborted: {0}")]
+    Aborted(Box<dyn std::error::Error + Send + Sync>),
     /// The no-escalation guard refused a write: it would give what the writer lacks.
     #[error("`{writer}` cannot give permission `{permission}` on {resource}: it does not hold it there itself")]
     Escalation {

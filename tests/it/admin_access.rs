@@ -124,6 +124,7 @@ async fn expect_rows(app: &TestApp, token: &str, rows: &[(&str, &str, Option<&st
         .map(|(s, t, i, p, _)| item(s, t, *i, p))
         .collect();
     let got = permitted(&acl(app, token, None, items).await);
+    assert_eq!(got.len(), rows.len(), "one answer per item");
     for (row, got) in rows.iter().zip(got) {
         assert_eq!(got, row.4, "{row:?}");
     }

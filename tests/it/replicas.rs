@@ -136,9 +136,7 @@ fn pg_admin(sql: &str) {
 #[actix_web::test]
 async fn an_unreachable_database_serves_cached_callers_until_stale_then_503() {
     let Ok(base) = std::env::var("SCOPEGATE_TEST_DATABASE_URL") else {
-        eprintln!(
-            "SCOPEGATE_TEST_DATABASE_URL not set: the database-down test needs PostgreSQL, skipped"
-        );
+        super::support::postgres_missing("database-down test");
         return;
     };
     let name = format!("sg_down_{}", std::process::id());

@@ -39,8 +39,25 @@ pub fn on_each_backend(name: &str, f: impl Fn(&Db)) {
     f(&db);
     match postgres_db(name) {
         Some(pg) => f(&pg),
-        None => eprintln!("{name}: SCOPEGATE_TEST_DATABASE_URL not set, PostgreSQL skipped"),
+        None => postgres_missing(name),
     }
+}
+
+/// Is `SCOPEGATE_REQUIRE_POSTGRES=1` set (`.ci/run` sets it for its PostgreSQL pass)?
+pub fn postgres_required() -> bool {
+    std::env::var("SCOPEGATE_REQUIRE_POSTGRES").is_ok_and(|v| v == "1")
+}
+
+/// A test's PostgreSQL part cannot run (`SCOPEGATE_TEST_DATABASE_URL` unset): a failure
+/// under `SCOPEGATE_REQUIRE_POSTGRES=1`, else a notice on the uncaptured stderr.
+pub fn postgres_missing(test: &str) {
+    assert!(
+        !postgres_required(),
+        "{test}: SCOPEGATE_TEST_DATABASE_URL is not set but SCOPEGATE_REQUIRE_POSTGRES=1 requires PostgreSQL"
+    );
+    loud(&format!(
+        "{test}: SKIPPED on PostgreSQL, SCOPEGATE_TEST_DATABASE_URL is not set"
+    ));
 }
 
 /// Is `SCOPEGATE_REQUIRE_TOOLS=1` set (CI sets it in `.ci/run`)?
