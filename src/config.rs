@@ -368,13 +368,11 @@ impl Config {
                     format!("`{url}` is not an http:// or https:// URL"),
                 ));
             }
-            if up.ca_file().is_some() {
-                if !url.starts_with("https://") {
-                    return Err(key_err(
-                        &format!("upstreams.{name}.ca_file"),
-                        "only https:// upstreams take a ca_file".into(),
-                    ));
-                }
+            if up.ca_file().is_some() && !url.starts_with("https://") {
+                return Err(key_err(
+                    &format!("upstreams.{name}.ca_file"),
+                    "only https:// upstreams take a ca_file".into(),
+                ));
             }
         }
         for cidr in &self.gateway.trusted_proxies {
