@@ -141,6 +141,7 @@ pub(super) fn ty_of(permission: &str) -> String {
 
 use ScopeFilter::{ExcludingChildScopes as Excl, IncludingChildScopes as Incl};
 
+mod integrity;
 mod lists_explain;
 mod properties;
 mod rules;
