@@ -511,8 +511,12 @@ attributes = { team = "{team}" }
                 "upstreams.x.ca_file",
             ),
             (
-                "[upstreams]\nx = { url = \"https://a\", ca_file = \"/nonexistent/ca.pem\" }",
-                "upstreams.x.ca_file",
+                "[[auth.issuers]]\nissuer = \"https://idp\"\naudience = \"a\"\njwks_file = \"j.json\"",
+                "auth.issuers[0].accounts",
+            ),
+            (
+                "[[auth.issuers]]\nissuer = \"https://idp\"\naudience = \"a\"\njwks_file = \"j.json\"\naccounts = [\"no spaces allowed\"]",
+                "auth.issuers[0].accounts",
             ),
             (
                 "[gateway]\ntrusted_proxies = [\"10.0.0.0/99\"]",
