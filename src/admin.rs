@@ -25,6 +25,7 @@ pub mod login;
 pub mod openapi;
 pub mod orgs;
 pub mod permissions;
+pub mod preview;
 pub mod principals;
 pub mod rbac;
 pub mod registry;
@@ -91,8 +92,19 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     principals::configure(cfg);
     login::configure(cfg);
     registry::configure(cfg);
+    preview::configure(cfg);
     openapi::configure(cfg);
     console::configure(cfg);
+}
+
+/// The admin writes a policy preview may make (and their reads): organizations and
+/// projects, splits, roles, groups and assignments, principals and tokens, the registry.
+pub fn configure_policy_writes(cfg: &mut web::ServiceConfig) {
+    orgs::configure(cfg);
+    splits::configure(cfg);
+    rbac::configure(cfg);
+    principals::configure(cfg);
+    registry::configure(cfg);
 }
 
 /// OpenAPI parts of the handler modules besides organizations (merged by `openapi`).
@@ -102,6 +114,7 @@ pub fn openapi_parts() -> Vec<utoipa::openapi::OpenApi> {
         audit_events::AuditEventsApi::openapi(),
         permissions::PermissionsApi::openapi(),
         splits::SplitsApi::openapi(),
+        preview::PreviewApi::openapi(),
         rbac::roles::RolesApi::openapi(),
         rbac::resource_groups::ResourceGroupsApi::openapi(),
         rbac::assignments::AssignmentsApi::openapi(),

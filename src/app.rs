@@ -22,6 +22,7 @@ use crate::authn::{Authenticator, AuthnSettings};
 use crate::authz::Authz;
 use crate::config::Config;
 use crate::gateway::audit::DenyAudit;
+use crate::gateway::decisions::DecisionLog;
 use crate::gateway::proxy::{Clients, Upstream};
 use crate::gateway::{now_ms, Gateway};
 use crate::storage::Db;
@@ -128,6 +129,7 @@ pub async fn build_state(
         upstreams: Upstream::from_config(&config, &metrics).map_err(AppError::Config)?,
         trusted: TrustedProxies::parse(&config.gateway.trusted_proxies),
         audit: Arc::new(DenyAudit::new(10_000, metrics.clone())),
+        decisions: Arc::new(DecisionLog::new(metrics.clone(), now_ms())),
         metrics,
         tls: config.server.tls_cert_file.is_some(),
     });
@@ -157,6 +159,13 @@ pub fn spawn_background(state: &web::Data<State>) {
             .clone()
             .run_writer(state.db.clone(), Duration::from_millis(200)),
     );
+    let retention = Duration::from_secs(state.config.audit.decision_retention_hours * 3600);
+    tokio::spawn(state.gateway.decisions.clone().run_writer(
+        state.db.clone(),
+        Duration::from_secs(1),
+        retention,
+        now_ms,
+    ));
 }
 
 /// The routes of the main listener: ops endpoints (unless moved), admin API, gateway.

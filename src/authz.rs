@@ -9,6 +9,7 @@
 //! held across an await.
 
 pub mod decide;
+pub mod whatif;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;

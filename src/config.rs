@@ -170,6 +170,8 @@ pub struct GatewayConfig {
     pub timeout_ms: u64,
     pub max_admin_body_bytes: usize,
     pub cors_allowed_origins: Vec<String>,
+    /// Packs whose routes run in report-only mode (DESIGN §4.8).
+    pub report_packs: Vec<String>,
 }
 
 impl Default for GatewayConfig {
@@ -181,6 +183,7 @@ impl Default for GatewayConfig {
             timeout_ms: 30_000,
             max_admin_body_bytes: 1024 * 1024,
             cors_allowed_origins: Vec::new(),
+            report_packs: Vec::new(),
         }
     }
 }
@@ -220,7 +223,24 @@ pub struct Config {
     pub auth: AuthConfig,
     pub cache: CacheConfig,
     pub gateway: GatewayConfig,
+    pub audit: AuditConfig,
     pub routes: Vec<RouteConfig>,
+}
+
+/// `[audit]`: how long the decision log keeps what the gateway decided (for what-if
+/// previews, DESIGN §4.8).
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    pub decision_retention_hours: u64,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        Self {
+            decision_retention_hours: 168,
+        }
+    }
 }
 
 const ENV_PREFIX: &str = "SCOPEGATE_";

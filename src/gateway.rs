@@ -9,6 +9,7 @@
 //! runs no argon2: credential cache → cached grants → precompiled route → pure decision.
 
 pub mod audit;
+pub mod decisions;
 pub mod headers;
 pub mod proxy;
 
@@ -19,6 +20,7 @@ use std::time::Instant;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use self::audit::DenyAudit;
+use self::decisions::{Decision, DecisionLog};
 use self::headers::{outgoing, Edge, Identity};
 use self::proxy::{forward, prefetch, Clients, Upstream};
 use crate::authn::credential::{extract, requested_account};
@@ -47,6 +49,8 @@ pub struct Gateway {
     pub trusted: TrustedProxies,
     pub metrics: Arc<Metrics>,
     pub audit: Arc<DenyAudit>,
+    /// What the gateway decided, counted for what-if previews (DESIGN §4.8).
+    pub decisions: Arc<DecisionLog>,
     pub tls: bool,
 }
 
@@ -327,6 +331,7 @@ async fn authorize(
             .allowed_ids(policy, restriction, *permission, &scope, resource_type)
             .await
             .map_err(|_| unavailable())?;
+        record(gw, who, &question, ids != AllowedIds::Denied);
         return match ids {
             AllowedIds::Denied => Err(deny(gw, route, who, &question, policy).await),
             ids => Ok(ids.header_value()),
@@ -337,11 +342,25 @@ async fn authorize(
         .check(policy, restriction, &question)
         .await
         .map_err(|_| unavailable())?;
+    record(gw, who, &question, decision.is_allowed());
     if decision.is_allowed() {
         Ok(None)
     } else {
         Err(deny(gw, route, who, &question, policy).await)
     }
+}
+
+/// Counts the decision in the decision log (the hot path's part of what-if).
+fn record(gw: &Gateway, who: &Authenticated, q: &Question<'_>, allowed: bool) {
+    gw.decisions.record(&Decision {
+        who,
+        permission: q.permission,
+        scope: q.scope,
+        resource_type: q.resource_type,
+        identifier: q.identifier,
+        attributes: q.given,
+        allowed,
+    });
 }
 
 fn unavailable() -> (ApiError, Outcome) {

@@ -172,6 +172,10 @@ where
     .map_err(ApiError::internal)?
     .map_err(ApiError::from)?;
     let account = meta.scope.account.as_str();
+    if state.db.is_preview() {
+        // A preview's writes are rolled back: no cache may learn of them.
+        return Ok(result);
+    }
     match meta.bump {
         Bump::None => {}
         Bump::Policy => state.authz.note_write(account, EpochKind::Policy),

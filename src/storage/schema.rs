@@ -226,6 +226,27 @@ diesel::table! {
 }
 
 diesel::table! {
+    decision_log (account, hour, principal_type, principal_identifier, principal_org, principal_project, credential, permission, org, project, resource_type, resource_identifier, outcome) {
+        account -> Text,
+        hour -> Int8,
+        principal_type -> Text,
+        principal_identifier -> Text,
+        principal_org -> Text,
+        principal_project -> Text,
+        credential -> Text,
+        permission -> Text,
+        org -> Text,
+        project -> Text,
+        resource_type -> Text,
+        resource_identifier -> Text,
+        outcome -> Text,
+        attributes -> Text,
+        count -> Int8,
+        last_seen -> Int8,
+    }
+}
+
+diesel::table! {
     epochs (account) {
         account -> Text,
         policy -> Int8,
@@ -237,6 +258,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     accounts,
     api_tokens,
     audit_events,
+    decision_log,
     epochs,
     organizations,
     permission_splits,

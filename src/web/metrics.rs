@@ -80,6 +80,11 @@ pub struct Metrics {
     upstream_errors: IntCounterVec,
     pub audit_dropped: IntCounter,
     pub audit_written: IntCounter,
+    /// Decisions added to the decision log, and dropped from it (full shard, failed write).
+    pub decisions_logged: IntCounter,
+    pub decisions_dropped: IntCounter,
+    /// Report-only routes that forwarded a request their decision denied.
+    pub would_deny: IntCounter,
 }
 
 fn route_counters(requests: &IntCounterVec, label: &str) -> RouteCounters {
@@ -130,8 +135,23 @@ impl Metrics {
         registry.register(Box::new(decision_seconds.clone()))?;
         registry.register(Box::new(upstream_seconds.clone()))?;
         registry.register(Box::new(upstream_errors.clone()))?;
+        let decisions_logged = IntCounter::new(
+            "scopegate_decisions_logged_total",
+            "Gateway decisions written to the decision log",
+        )?;
+        let decisions_dropped = IntCounter::new(
+            "scopegate_decisions_dropped_total",
+            "Gateway decisions dropped from the decision log (full buffer or failed write)",
+        )?;
+        let would_deny = IntCounter::new(
+            "scopegate_would_deny_total",
+            "Requests on report-only routes that were forwarded although denied",
+        )?;
         registry.register(Box::new(audit_dropped.clone()))?;
         registry.register(Box::new(audit_written.clone()))?;
+        registry.register(Box::new(decisions_logged.clone()))?;
+        registry.register(Box::new(decisions_dropped.clone()))?;
+        registry.register(Box::new(would_deny.clone()))?;
         let routes = route_labels
             .iter()
             .map(|l| route_counters(&requests, l))
@@ -147,6 +167,9 @@ impl Metrics {
             upstream_errors,
             audit_dropped,
             audit_written,
+            decisions_logged,
+            decisions_dropped,
+            would_deny,
         })
     }
 

@@ -27,6 +27,7 @@ mod jwt_http;
 mod layers;
 mod openapi;
 mod openapi_examples;
+mod preview;
 mod raw;
 mod replicas;
 mod storage;

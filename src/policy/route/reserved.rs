@@ -82,6 +82,7 @@ const PREFIXES: &[&str] = &[
     "/v1/access",
     "/v1/principals",
     "/v1/auth",
+    "/v1/policy",
     "/authz",
     "/api-docs",
     "/swagger-ui",
