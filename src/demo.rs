@@ -160,6 +160,20 @@ pub fn banner(
         ));
     }
     out.push_str("  # Account Admin holds every permission, so it has no denied example.\n");
+    if let (Some(admin), Some(viewer)) = (
+        users.first(),
+        users.iter().find(|u| u.role == "_account_viewer"),
+    ) {
+        out.push_str(&format!(
+            "\nWhat if? Preview removing the Account Viewer's assignment before making the change \
+             (its requests above are\nlogged within a second and come back as newly denied; nothing is written):\n  \
+             # preview (-> 200)\n  \
+             curl -s -w ' -> %{{http_code}}\\n' -X POST -H 'x-api-key: {}' -H 'content-type: application/json' \
+             -d '{{\"changes\":[{{\"method\":\"DELETE\",\"path\":\"/v1/role-assignments/demo-{}\"}}]}}' \
+             {base}/v1/policy/preview\n",
+            admin.token, viewer.user
+        ));
+    }
     if let Some(u) = users.first() {
         out.push_str(&format!(
             "\nLog in with a password (answers a JWT for `Authorization: Bearer`):\n  \

@@ -249,11 +249,22 @@ fn demo_curl_lines_show_the_status_they_claim() {
         } else {
             claim.take().expect("a comment names the status")
         };
+        let is_preview = line.contains("/v1/policy/preview");
+        if is_preview {
+            // The decision log is written every second.
+            std::thread::sleep(std::time::Duration::from_millis(1500));
+        }
         let out = std::process::Command::new("sh")
             .args(["-c", line])
             .output()
             .unwrap();
         let printed = String::from_utf8_lossy(&out.stdout);
+        if is_preview {
+            assert!(
+                printed.contains("USER:account-viewer"),
+                "the preview shows a flip: {printed}"
+            );
+        }
         assert!(
             printed.trim_end().ends_with(&format!(" -> {want}")),
             "{line}\nprinted: {printed}"
@@ -263,7 +274,10 @@ fn demo_curl_lines_show_the_status_they_claim() {
         }
         checked += 1;
     }
-    assert_eq!(checked, 26, "25 role examples and the login line");
+    assert_eq!(
+        checked, 27,
+        "25 role examples, the preview and the login line"
+    );
 }
 
 /// Reachable from other machines, the demo does not hand out documented passwords.
