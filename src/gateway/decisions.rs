@@ -30,27 +30,46 @@ use crate::storage::Db;
 use crate::web::metrics::Metrics;
 
 /// The credential a decision was made for, as a preview must restrict it again.
-#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+#[derive(Clone, PartialEq, Eq, Debug)]
 enum Credential {
-    None,
     Token(Arc<str>),
     Jwt(Option<PermissionSet>),
 }
 
-impl Credential {
-    fn of(who: Option<&Authenticated>) -> Self {
-        match who {
-            None => Credential::None,
-            Some(a) => match &a.via {
-                CredentialVia::ApiToken { token_id } => Credential::Token(token_id.clone()),
-                _ => Credential::Jwt(a.restriction),
-            },
+/// The same, borrowed from the request (no reference count touched on the hot path).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum CredentialRef<'a> {
+    Token(&'a str),
+    Jwt(Option<&'a PermissionSet>),
+}
+
+impl<'a> CredentialRef<'a> {
+    fn of(who: &'a Authenticated) -> Self {
+        match &who.via {
+            CredentialVia::ApiToken { token_id } => CredentialRef::Token(token_id),
+            _ => CredentialRef::Jwt(who.restriction.as_ref()),
         }
     }
 
+    fn owned(self) -> Credential {
+        match self {
+            CredentialRef::Token(id) => Credential::Token(Arc::from(id)),
+            CredentialRef::Jwt(set) => Credential::Jwt(set.copied()),
+        }
+    }
+
+    fn is(self, owned: &Credential) -> bool {
+        match (self, owned) {
+            (CredentialRef::Token(a), Credential::Token(b)) => a == &**b,
+            (CredentialRef::Jwt(a), Credential::Jwt(b)) => a == b.as_ref(),
+            _ => false,
+        }
+    }
+}
+
+impl Credential {
     fn stored(&self) -> String {
         match self {
-            Credential::None => String::new(),
             Credential::Token(id) => format!("token:{id}"),
             Credential::Jwt(None) => "jwt".to_owned(),
             Credential::Jwt(Some(set)) => format!("jwt:{}", catalogue().identifiers(set).join(" ")),
@@ -86,7 +105,7 @@ struct Entry {
 }
 
 impl Entry {
-    fn is(&self, d: &Decision, credential: &Credential, hour: i64) -> bool {
+    fn is(&self, d: &Decision, credential: CredentialRef, hour: i64) -> bool {
         self.hour == hour
             && self.allowed == d.allowed
             && self.permission == d.permission
@@ -94,7 +113,7 @@ impl Entry {
             && self.resource_type == d.resource_type
             && self.principal == d.who.principal
             && &self.scope == d.scope
-            && &self.credential == credential
+            && credential.is(&self.credential)
     }
 
     fn row(&self) -> DecisionRow {
@@ -161,7 +180,7 @@ impl DecisionLog {
         }
     }
 
-    fn hash(&self, d: &Decision, credential: &Credential, hour: i64) -> u64 {
+    fn hash(&self, d: &Decision, credential: CredentialRef, hour: i64) -> u64 {
         let mut h = self.hasher.build_hasher();
         hour.hash(&mut h);
         d.allowed.hash(&mut h);
@@ -178,11 +197,11 @@ impl DecisionLog {
     pub fn record(&self, d: &Decision) {
         let now = self.now_ms.load(Ordering::Relaxed);
         let hour = now - now.rem_euclid(HOUR_MS);
-        let credential = Credential::of(Some(d.who));
-        let hash = self.hash(d, &credential, hour);
+        let credential = CredentialRef::of(d.who);
+        let hash = self.hash(d, credential, hour);
         let shard = &self.shards[thread_slot() % self.shards.len()];
         let Ok(mut table) = shard.lock() else { return };
-        if let Some(e) = table.find_mut(hash, |e| e.hash == hash && e.is(d, &credential, hour)) {
+        if let Some(e) = table.find_mut(hash, |e| e.hash == hash && e.is(d, credential, hour)) {
             e.count += 1;
             e.last_seen = now;
             return;
@@ -197,7 +216,7 @@ impl DecisionLog {
             hash,
             hour,
             principal: d.who.principal.clone(),
-            credential,
+            credential: credential.owned(),
             permission: d.permission,
             scope: d.scope.clone(),
             resource_type: d.resource_type.to_owned(),
