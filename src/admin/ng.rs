@@ -99,6 +99,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 /// listed separately).
 #[derive(utoipa::OpenApi)]
 #[openapi(
+    tags((name = "Harness NG API", description = "Harness's NG API paths for organizations, projects, roles, resource groups (v2) and role assignments, as `harness-platform-sdk` and Harness's Go SDK call them: the scope in the query (`accountIdentifier`, `orgIdentifier`, `projectIdentifier`), answers in Harness's envelope `{status, data, metaData, correlationId}`, lists as Harness's page object (`pageIndex`, `pageSize`, `searchTerm`, `sortOrders`), errors as `{status: ERROR, code, message, correlationId}` with the v1 API's statuses and codes. Same storage, permissions, no-escalation guard and audit as the v1 paths. Every path is also served under `/gateway` (for example `/gateway/ng/api/organizations`). The mapping v1 ↔ NG: docs/NG_API.md.")),
     paths(
         orgs::ng_list_organizations,
         orgs::ng_create_organization,
