@@ -3,8 +3,9 @@
 //!
 //! Grouped by concept: [`rbac`] (roles, resource groups, role assignments), [`principals`]
 //! (users, user groups, service accounts, passwords, tokens), [`access`] (the ACL, explain,
-//! effective permissions), and at the top the shared plumbing and the smaller families
-//! (organizations, registry, splits, audit events, login, the catalogue).
+//! effective permissions), [`ng`] (Harness's NG API: a second shape over the cores of
+//! `rbac` and `orgs`, DESIGN §4.10), and at the top the shared plumbing and the smaller
+//! families (organizations, registry, splits, audit events, login, the catalogue).
 //!
 //! May import everything below it; never gateway internals beyond `now_ms`, never app.
 //! Every handler authenticates through [`context::Caller`], checks its permission through
@@ -22,6 +23,7 @@ pub mod context;
 pub mod error;
 pub mod list;
 pub mod login;
+pub mod ng;
 pub mod openapi;
 pub mod orgs;
 pub mod permissions;
@@ -95,6 +97,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     preview::configure(cfg);
     openapi::configure(cfg);
     console::configure(cfg);
+    ng::configure(cfg);
 }
 
 /// The admin writes a policy preview may make (and their reads): organizations and
@@ -125,5 +128,6 @@ pub fn openapi_parts() -> Vec<utoipa::openapi::OpenApi> {
         principals::tokens::TokensApi::openapi(),
         login::LoginApi::openapi(),
         registry::RegistryApi::openapi(),
+        ng::NgApi::openapi(),
     ]
 }

@@ -10,15 +10,22 @@ pub mod subject;
 
 use actix_web::web;
 
-use super::resource;
+use super::{resource, resources};
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(resource("/authz/api/acl").route(web::post().to(acl::acl)))
-        .service(resource("/v1/access/explain").route(web::post().to(explain::explain)))
-        .service(
-            resource("/v1/principals/{type}/{id}/permissions")
-                .route(web::get().to(effective::effective_permissions)),
-        );
+    // Also under `/gateway`, the base URL of Harness's Go SDK and Terraform provider (§4.10).
+    cfg.service(
+        resources(vec![
+            "/authz/api/acl".into(),
+            "/gateway/authz/api/acl".into(),
+        ])
+        .route(web::post().to(acl::acl)),
+    )
+    .service(resource("/v1/access/explain").route(web::post().to(explain::explain)))
+    .service(
+        resource("/v1/principals/{type}/{id}/permissions")
+            .route(web::get().to(effective::effective_permissions)),
+    );
 }
 
 /// The OpenAPI paths of the access endpoints (ACL, explain, effective permissions).

@@ -103,8 +103,9 @@ impl ListQuery {
         })
     }
 
-    /// Filters by search term, sorts, pages, and answers with the list headers.
-    pub fn respond<T: Serialize + Listed>(&self, mut items: Vec<T>) -> HttpResponse {
+    /// Filters by search term, sorts and pages: the page's items and the number that matched
+    /// (what every list shape, v1 or NG, is built from).
+    pub fn select<T: Listed>(&self, mut items: Vec<T>) -> (Vec<T>, usize) {
         if let Some(term) = &self.search_term {
             let term = term.to_lowercase();
             items.retain(|i| {
@@ -135,12 +136,28 @@ impl ListQuery {
             }
         });
         let total = items.len();
-        let start = (self.page * self.limit) as usize;
-        let page: Vec<T> = items
+        let start = usize::try_from(self.page.saturating_mul(self.limit)).unwrap_or(usize::MAX);
+        let page = items
             .into_iter()
             .skip(start)
-            .take(self.limit as usize)
+            .take(usize::try_from(self.limit).unwrap_or(0))
             .collect();
+        (page, total)
+    }
+
+    /// Filters by search term, sorts, pages, and answers with the list headers.
+    pub fn respond<T: Serialize + Listed>(&self, items: Vec<T>) -> HttpResponse {
+        self.respond_with(items, |i| i)
+    }
+
+    /// [`ListQuery::respond`] for items that are shaped only after selection.
+    pub fn respond_with<T: Listed, U: Serialize>(
+        &self,
+        items: Vec<T>,
+        shape: impl Fn(T) -> U,
+    ) -> HttpResponse {
+        let (page, total) = self.select(items);
+        let page: Vec<U> = page.into_iter().map(shape).collect();
         page_response(&page, total as i64, self.page, self.limit)
     }
 }

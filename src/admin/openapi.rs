@@ -35,11 +35,14 @@ impl Modify for Security {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "scopegate admin API", description = "Harness v1 compatible administration of scopegate: organizations, projects, roles, resource groups, role assignments, principals, tokens, the resource registry, access checks and the audit log. Every error is `{code, message, request_id}`.", version = "1"),
+    info(title = "scopegate admin API", description = "Harness v1 compatible administration of scopegate: organizations, projects, roles, resource groups, role assignments, principals, tokens, the resource registry, access checks and the audit log. Every error is `{code, message, request_id}`. The paths tagged \"Harness NG API\" are Harness's NG API over the same entities (scope in the query, Harness's envelope and pages, errors as `{status: ERROR, code, message, correlationId}`), also served under the `/gateway` prefix.", version = "1"),
     modifiers(&Security),
     security(("api_key" = []), ("bearer" = []))
 )]
 struct Base;
+
+/// The tag of the NG API's paths (`admin::ng`).
+const NG_TAG: &str = "Harness NG API";
 
 /// Collections that exist at account, organization and project level.
 const SCOPED: &[&str] = &[
@@ -218,6 +221,10 @@ fn complete_responses(doc: &mut Value) {
                 declare_path_params(o, &names);
                 unique_operation_id(o, path, &mut seen_ids);
             }
+            let ng = op
+                .get("tags")
+                .and_then(Value::as_array)
+                .is_some_and(|t| t.iter().any(|t| t == NG_TAG));
             let Some(responses) = op
                 .as_object_mut()
                 .map(|o| o.entry("responses").or_insert_with(|| json!({})))
@@ -230,6 +237,8 @@ fn complete_responses(doc: &mut Value) {
                     .entry(extra.to_owned())
                     .or_insert_with(|| json!({}));
             }
+            // The NG API (DESIGN §4.10) answers its errors in Harness's shape.
+            let error = if ng { "NgErrorBody" } else { "Error" };
             for (status, response) in responses.iter_mut() {
                 let Some(r) = response.as_object_mut() else {
                     continue;
@@ -237,7 +246,7 @@ fn complete_responses(doc: &mut Value) {
                 r.entry("description")
                     .or_insert_with(|| Value::String(status_description(status).to_owned()));
                 if status.starts_with('4') || status.starts_with('5') {
-                    r.entry("content").or_insert_with(|| json!({"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}));
+                    r.entry("content").or_insert_with(|| json!({"application/json": {"schema": {"$ref": format!("#/components/schemas/{error}")}}}));
                 }
             }
         }

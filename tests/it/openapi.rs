@@ -1,5 +1,5 @@
 //! The OpenAPI document as served at `/api-docs/openapi.json`: OpenAPI 3.1, every admin path
-//! of DESIGN §4.4 (scoped variants included) with its methods, the `api_key` and `bearer`
+//! of DESIGN §4.4 (scoped variants included) and of the NG API (§4.10) with its methods, the `api_key` and `bearer`
 //! security schemes, unchanged against `tests/snapshots/openapi.json` (regenerate with
 //! `UPDATE_SNAPSHOTS=1 cargo test --test it openapi`), and valid for the external
 //! `openapi-spec-validator`. Also: Swagger UI answers offline at `/swagger-ui/` with its
@@ -80,6 +80,18 @@ fn expected() -> Vec<(&'static str, String)> {
     add(&["get"], &["/v1/principals/{}/{}/permissions".into()]);
     add(&["get", "put"], &["/v1/settings/permission-splits".into()]);
     add(&["get"], &["/v1/audit-events".into()]);
+    // Harness's NG API (DESIGN §4.10), listed once (also served under `/gateway`).
+    for collection in [
+        "/ng/api/organizations",
+        "/ng/api/projects",
+        "/authz/api/roles",
+        "/authz/api/v2/resourcegroup",
+        "/authz/api/roleassignments",
+    ] {
+        add(&["get", "post"], &[collection.into()]);
+        add(&["get", "put", "delete"], &[format!("{collection}/{{}}")]);
+    }
+    add(&["post"], &["/authz/api/roleassignments/filter".into()]);
     out
 }
 
@@ -215,7 +227,7 @@ async fn openapi_document_is_complete_stable_and_valid() {
         .collect();
     assert!(
         missing.is_empty(),
-        "admin paths of DESIGN §4.4 missing from the OpenAPI document:\n  {}",
+        "admin paths of DESIGN §4.4 and §4.10 missing from the OpenAPI document:\n  {}",
         missing.join("\n  ")
     );
     compare_with_snapshot(&doc);

@@ -98,12 +98,14 @@ pub struct RoleAssignmentResponse {
     pub harness_managed: bool,
 }
 
-impl Listed for RoleAssignmentResponse {
+/// Lists search, sort and page the stored assignments themselves (by identifier), whatever
+/// shape answers them.
+impl Listed for RoleAssignment {
     fn identifier(&self) -> &str {
-        &self.role_assignment.identifier
+        self.identifier.as_str()
     }
     fn name(&self) -> &str {
-        &self.role_assignment.identifier
+        self.identifier.as_str()
     }
     fn created(&self) -> i64 {
         self.created

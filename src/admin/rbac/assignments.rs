@@ -1,6 +1,9 @@
-//! Role assignments at account, organization and project scope, answered wrapped as
-//! `{"role-assignment": {…}, …}`: `GET|POST …/role-assignments`, `GET …/role-assignments/count`
-//! (a bare integer), `GET|PUT|DELETE …/role-assignments/{assignment}`.
+//! Role assignments at account, organization and project scope: the shape-free core
+//! ([`list`], [`get`], [`create`], [`update`], [`delete`]) and Harness v1's shape over it,
+//! answered wrapped as `{"role-assignment": {…}, …}`: `GET|POST …/role-assignments`,
+//! `GET …/role-assignments/count` (a bare integer), `GET|PUT|DELETE
+//! …/role-assignments/{assignment}`. The NG shape (`admin::ng::assignments`) calls the same
+//! core.
 //!
 //! Writing needs the permission of the principal's type (`core_user_manage`,
 //! `core_usergroup_manage`, `core_serviceaccount_edit`) at the assignment's scope; reading
@@ -80,16 +83,14 @@ fn keeps_an_admin(conn: &mut DbConnection, a: &RoleAssignment) -> Result<(), Api
     )?)
 }
 
-/// The assignments at the path's scope that the caller may view (403 without
-/// `core_role_view` there).
-async fn visible(
-    req: &HttpRequest,
+/// The assignments of `scope` that the caller may view; 403 without `core_role_view` there.
+pub async fn list(
     state: &AdminState,
     caller: &Caller,
-) -> Result<Vec<RoleAssignmentResponse>, ApiError> {
-    let scope = path_scope(req, caller)?;
+    scope: &Scope,
+) -> Result<Vec<RoleAssignment>, ApiError> {
     caller
-        .require("core_role_view", &scope, "ROLE", None)
+        .require("core_role_view", scope, "ROLE", None)
         .await?;
     let s = scope.clone();
     let all = audit::read(state, move |c| {
@@ -97,78 +98,23 @@ async fn visible(
         Ok(Assignments::list(c, &s)?)
     })
     .await?;
-    let shown = caller
-        .visible(all, "core_role_view", &scope, "ROLE", |a| a.role.as_str())
-        .await?;
-    Ok(shown.iter().map(assignment_out).collect())
+    caller
+        .visible(all, "core_role_view", scope, "ROLE", |a| a.role.as_str())
+        .await
 }
 
-#[utoipa::path(get, path = "/v1/role-assignments", tag = "Role assignments", responses((status = 200, body = [RoleAssignmentResponse], description = "The assignments the caller may view; headers X-Total-Elements, X-Page-Number, X-Page-Size"), (status = 404, description = "A scope or reference does not exist (`NOT_FOUND`)")), params(("page" = Option<i64>, Query), ("limit" = Option<i64>, Query), ("search_term" = Option<String>, Query), ("sort" = Option<String>, Query), ("order" = Option<String>, Query)))]
-pub async fn list_assignments(
-    req: HttpRequest,
-    state: web::Data<AdminState>,
-    caller: Caller,
-) -> Result<HttpResponse, ApiError> {
-    let q = ListQuery::from_request(&req)?;
-    Ok(q.respond(visible(&req, &state, &caller).await?))
-}
-
-#[utoipa::path(get, path = "/v1/role-assignments/count", tag = "Role assignments", responses((status = 200, body = i64, content_type = "application/json", description = "The number of role assignments the list shows")), params(("search_term" = Option<String>, Query)))]
-pub async fn count_assignments(
-    req: HttpRequest,
-    state: web::Data<AdminState>,
-    caller: Caller,
-) -> Result<HttpResponse, ApiError> {
-    let q = ListQuery::from_request(&req)?;
-    let listed = visible(&req, &state, &caller).await?;
-    let ids = listed.iter().map(|a| {
-        let id = a.role_assignment.identifier.as_str();
-        (id, id)
-    });
-    Ok(HttpResponse::Ok().json(count_matching(&q, ids)))
-}
-
-#[utoipa::path(post, path = "/v1/role-assignments", tag = "Role assignments", request_body = RoleAssignmentRequest, responses((status = 201, body = RoleAssignmentResponse, description = "The created assignment"), (status = 400, description = "Invalid request (`INVALID_REQUEST`)"), (status = 403, description = "Missing permission, escalation, or a managed entity (`ACCESS_DENIED`)"), (status = 404, description = "A scope or reference does not exist (`NOT_FOUND`)"), (status = 409, description = "Conflict (`CONFLICT`)")))]
-pub async fn create_assignment(
-    req: HttpRequest,
-    state: web::Data<AdminState>,
-    caller: Caller,
-    body: JsonBody<RoleAssignmentRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let scope = path_scope(&req, &caller)?;
-    let mut a = parse(&body.0, &scope)?;
-    let id = a.identifier.to_string();
-    let meta = WriteMeta::new("role_assignment.create", &scope, KIND, &id, Bump::Policy);
-    let allowed = require_manage(&caller, &scope, &a).await;
-    refuse_unless(&state, &caller, &meta, allowed).await?;
-    let acting = caller.acting();
-    let created = audit::write(&state, &caller, meta, move |c, now| {
-        ensure_exists(c, &scope)?;
-        resolve(c, &mut a)?;
-        a.created = now;
-        a.updated = now;
-        let (out, after) = (assignment_out(&a), summary(&a));
-        let permit = acting.admit(c, NewAssignment(a))?;
-        Assignments::insert(c, permit)?;
-        Ok(Audited::new(out, None, Some(after)))
-    })
-    .await?;
-    Ok(HttpResponse::Created().json(created))
-}
-
-#[utoipa::path(get, path = "/v1/role-assignments/{assignment}", tag = "Role assignments", params(("assignment" = String, Path)), responses((status = 200, body = RoleAssignmentResponse, description = "The assignment"), (status = 403, description = "Missing permission, escalation, or a managed entity (`ACCESS_DENIED`)"), (status = 404, description = "A scope or reference does not exist (`NOT_FOUND`)")))]
-pub async fn get_assignment(
-    req: HttpRequest,
-    state: web::Data<AdminState>,
-    caller: Caller,
-) -> Result<HttpResponse, ApiError> {
-    let scope = path_scope(&req, &caller)?;
-    let id = path_param(&req, "assignment");
+/// One assignment of `scope` (its role must be viewable).
+pub async fn get(
+    state: &AdminState,
+    caller: &Caller,
+    scope: Scope,
+    id: String,
+) -> Result<RoleAssignment, ApiError> {
     caller
         .require("core_role_view", &scope, "ROLE", None)
         .await?;
     let s = scope.clone();
-    let found = audit::read(&state, move |c| {
+    let found = audit::read(state, move |c| {
         ensure_exists(c, &s)?;
         Assignments::find(c, &s, &id)?.ok_or_else(|| not_found(&id, &s))
     })
@@ -176,29 +122,55 @@ pub async fn get_assignment(
     caller
         .require("core_role_view", &scope, "ROLE", Some(found.role.as_str()))
         .await?;
-    Ok(HttpResponse::Ok().json(assignment_out(&found)))
+    Ok(found)
 }
 
-#[utoipa::path(put, path = "/v1/role-assignments/{assignment}", tag = "Role assignments", params(("assignment" = String, Path)), request_body = RoleAssignmentRequest, responses((status = 200, body = RoleAssignmentResponse, description = "The assignment"), (status = 400, description = "A field other than `disabled` differs"), (status = 403, description = "Missing permission, escalation, or a managed entity (`ACCESS_DENIED`)"), (status = 404, description = "A scope or reference does not exist (`NOT_FOUND`)"), (status = 409, description = "Conflict (`CONFLICT`)")))]
-pub async fn update_assignment(
-    req: HttpRequest,
-    state: web::Data<AdminState>,
-    caller: Caller,
-    body: JsonBody<RoleAssignmentRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let scope = path_scope(&req, &caller)?;
-    let id = path_param(&req, "assignment");
-    let mut body = body.0;
+/// Creates an assignment at `scope`, admitted by the guard and audited as
+/// `role_assignment.create`.
+pub async fn create(
+    state: &AdminState,
+    caller: &Caller,
+    scope: Scope,
+    body: RoleAssignmentRequest,
+) -> Result<RoleAssignment, ApiError> {
+    let mut a = parse(&body, &scope)?;
+    let id = a.identifier.to_string();
+    let meta = WriteMeta::new("role_assignment.create", &scope, KIND, &id, Bump::Policy);
+    let allowed = require_manage(caller, &scope, &a).await;
+    refuse_unless(state, caller, &meta, allowed).await?;
+    let acting = caller.acting();
+    audit::write(state, caller, meta, move |c, now| {
+        ensure_exists(c, &scope)?;
+        resolve(c, &mut a)?;
+        a.created = now;
+        a.updated = now;
+        let (out, after) = (a.clone(), summary(&a));
+        let permit = acting.admit(c, NewAssignment(a))?;
+        Assignments::insert(c, permit)?;
+        Ok(Audited::new(out, None, Some(after)))
+    })
+    .await
+}
+
+/// Changes `disabled` of assignment `id` (every other field must stay as stored),
+/// re-enabling through the guard, audited as `role_assignment.update`.
+pub async fn update(
+    state: &AdminState,
+    caller: &Caller,
+    scope: Scope,
+    id: String,
+    mut body: RoleAssignmentRequest,
+) -> Result<RoleAssignment, ApiError> {
     same_identifier(&body.identifier, &id)?;
     // A managed assignment sent back as read is refused as managed (403) below, not as
     // an attempt to create one.
     let wants_managed = body.managed.take().unwrap_or(false);
     let wanted = parse(&body, &scope)?;
     let meta = WriteMeta::new("role_assignment.update", &scope, KIND, &id, Bump::Policy);
-    let allowed = require_manage(&caller, &scope, &wanted).await;
-    refuse_unless(&state, &caller, &meta, allowed).await?;
+    let allowed = require_manage(caller, &scope, &wanted).await;
+    refuse_unless(state, caller, &meta, allowed).await?;
     let acting = caller.acting();
-    let updated = audit::write(&state, &caller, meta, move |c, now| {
+    audit::write(state, caller, meta, move |c, now| {
         let stored = Assignments::find(c, &scope, &id)?.ok_or_else(|| not_found(&id, &scope))?;
         if stored.managed {
             return Err(managed_denied("role assignment", &id, &scope));
@@ -224,40 +196,36 @@ pub async fn update_assignment(
                     identifier: id.clone(),
                 };
                 let permit = acting.admit(c, enable)?;
-        Assignments::enable(c, permit, now)?;
+                Assignments::enable(c, permit, now)?;
             }
             after.disabled = wanted.disabled;
             after.updated = now;
         }
-        Ok(Audited::new(
-            assignment_out(&after),
-            Some(summary(&stored)),
-            Some(summary(&after)),
-        ))
+        let (before, summary_after) = (summary(&stored), summary(&after));
+        Ok(Audited::new(after, Some(before), Some(summary_after)))
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(updated))
+    .await
 }
 
-#[utoipa::path(delete, path = "/v1/role-assignments/{assignment}", tag = "Role assignments", params(("assignment" = String, Path)), responses((status = 200, body = RoleAssignmentResponse, description = "The deleted assignment"), (status = 403, description = "Missing permission, escalation, or a managed entity (`ACCESS_DENIED`)"), (status = 404, description = "A scope or reference does not exist (`NOT_FOUND`)"), (status = 409, description = "Conflict (`CONFLICT`)")))]
-pub async fn delete_assignment(
-    req: HttpRequest,
-    state: web::Data<AdminState>,
-    caller: Caller,
-) -> Result<HttpResponse, ApiError> {
-    let scope = path_scope(&req, &caller)?;
-    let id = path_param(&req, "assignment");
+/// Deletes assignment `id` of `scope` (never a managed one, never the last working
+/// account admin), audited as `role_assignment.delete`.
+pub async fn delete(
+    state: &AdminState,
+    caller: &Caller,
+    scope: Scope,
+    id: String,
+) -> Result<RoleAssignment, ApiError> {
     let meta = WriteMeta::new("role_assignment.delete", &scope, KIND, &id, Bump::Policy);
-    let allowed = require_some_manage(&caller, &scope).await;
-    refuse_unless(&state, &caller, &meta, allowed).await?;
+    let allowed = require_some_manage(caller, &scope).await;
+    refuse_unless(state, caller, &meta, allowed).await?;
     let (s, i) = (scope.clone(), id.clone());
-    let stored = audit::read(&state, move |c| {
+    let stored = audit::read(state, move |c| {
         Assignments::find(c, &s, &i)?.ok_or_else(|| not_found(&i, &s))
     })
     .await?;
-    let allowed = require_manage(&caller, &scope, &stored).await;
-    refuse_unless(&state, &caller, &meta, allowed).await?;
-    let deleted = audit::write(&state, &caller, meta, move |c, _| {
+    let allowed = require_manage(caller, &scope, &stored).await;
+    refuse_unless(state, caller, &meta, allowed).await?;
+    audit::write(state, caller, meta, move |c, _| {
         let checked = stored;
         let stored = Assignments::find(c, &scope, &id)?.ok_or_else(|| not_found(&id, &scope))?;
         if stored.principal != checked.principal {
@@ -270,14 +238,83 @@ pub async fn delete_assignment(
         }
         keeps_an_admin(c, &stored)?;
         Assignments::delete(c, &scope, &id)?;
-        Ok(Audited::new(
-            assignment_out(&stored),
-            Some(summary(&stored)),
-            None,
-        ))
+        let before = summary(&stored);
+        Ok(Audited::new(stored, Some(before), None))
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(deleted))
+    .await
+}
+
+#[utoipa::path(get, path = "/v1/role-assignments", tag = "Role assignments", responses((status = 200, body = [RoleAssignmentResponse], description = "The assignments the caller may view; headers X-Total-Elements, X-Page-Number, X-Page-Size"), (status = 404, description = "A scope or reference does not exist (`NOT_FOUND`)")), params(("page" = Option<i64>, Query), ("limit" = Option<i64>, Query), ("search_term" = Option<String>, Query), ("sort" = Option<String>, Query), ("order" = Option<String>, Query)))]
+pub async fn list_assignments(
+    req: HttpRequest,
+    state: web::Data<AdminState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    let q = ListQuery::from_request(&req)?;
+    let listed = list(&state, &caller, &path_scope(&req, &caller)?).await?;
+    Ok(q.respond_with(listed, |a| assignment_out(&a)))
+}
+
+#[utoipa::path(get, path = "/v1/role-assignments/count", tag = "Role assignments", responses((status = 200, body = i64, content_type = "application/json", description = "The number of role assignments the list shows")), params(("search_term" = Option<String>, Query)))]
+pub async fn count_assignments(
+    req: HttpRequest,
+    state: web::Data<AdminState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    let q = ListQuery::from_request(&req)?;
+    let listed = list(&state, &caller, &path_scope(&req, &caller)?).await?;
+    let ids = listed.iter().map(|a| {
+        let id = a.identifier.as_str();
+        (id, id)
+    });
+    Ok(HttpResponse::Ok().json(count_matching(&q, ids)))
+}
+
+#[utoipa::path(post, path = "/v1/role-assignments", tag = "Role assignments", request_body = RoleAssignmentRequest, responses((status = 201, body = RoleAssignmentResponse, description = "The created assignment"), (status = 400, description = "Invalid request (`INVALID_REQUEST`)"), (status = 403, description = "Missing permission, escalation, or a managed entity (`ACCESS_DENIED`)"), (status = 404, description = "A scope or reference does not exist (`NOT_FOUND`)"), (status = 409, description = "Conflict (`CONFLICT`)")))]
+pub async fn create_assignment(
+    req: HttpRequest,
+    state: web::Data<AdminState>,
+    caller: Caller,
+    body: JsonBody<RoleAssignmentRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let scope = path_scope(&req, &caller)?;
+    let created = create(&state, &caller, scope, body.0).await?;
+    Ok(HttpResponse::Created().json(assignment_out(&created)))
+}
+
+#[utoipa::path(get, path = "/v1/role-assignments/{assignment}", tag = "Role assignments", params(("assignment" = String, Path)), responses((status = 200, body = RoleAssignmentResponse, description = "The assignment"), (status = 403, description = "Missing permission, escalation, or a managed entity (`ACCESS_DENIED`)"), (status = 404, description = "A scope or reference does not exist (`NOT_FOUND`)")))]
+pub async fn get_assignment(
+    req: HttpRequest,
+    state: web::Data<AdminState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    let scope = path_scope(&req, &caller)?;
+    let found = get(&state, &caller, scope, path_param(&req, "assignment")).await?;
+    Ok(HttpResponse::Ok().json(assignment_out(&found)))
+}
+
+#[utoipa::path(put, path = "/v1/role-assignments/{assignment}", tag = "Role assignments", params(("assignment" = String, Path)), request_body = RoleAssignmentRequest, responses((status = 200, body = RoleAssignmentResponse, description = "The assignment"), (status = 400, description = "A field other than `disabled` differs"), (status = 403, description = "Missing permission, escalation, or a managed entity (`ACCESS_DENIED`)"), (status = 404, description = "A scope or reference does not exist (`NOT_FOUND`)"), (status = 409, description = "Conflict (`CONFLICT`)")))]
+pub async fn update_assignment(
+    req: HttpRequest,
+    state: web::Data<AdminState>,
+    caller: Caller,
+    body: JsonBody<RoleAssignmentRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let scope = path_scope(&req, &caller)?;
+    let id = path_param(&req, "assignment");
+    let updated = update(&state, &caller, scope, id, body.0).await?;
+    Ok(HttpResponse::Ok().json(assignment_out(&updated)))
+}
+
+#[utoipa::path(delete, path = "/v1/role-assignments/{assignment}", tag = "Role assignments", params(("assignment" = String, Path)), responses((status = 200, body = RoleAssignmentResponse, description = "The deleted assignment"), (status = 403, description = "Missing permission, escalation, or a managed entity (`ACCESS_DENIED`)"), (status = 404, description = "A scope or reference does not exist (`NOT_FOUND`)"), (status = 409, description = "Conflict (`CONFLICT`)")))]
+pub async fn delete_assignment(
+    req: HttpRequest,
+    state: web::Data<AdminState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    let scope = path_scope(&req, &caller)?;
+    let deleted = delete(&state, &caller, scope, path_param(&req, "assignment")).await?;
+    Ok(HttpResponse::Ok().json(assignment_out(&deleted)))
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

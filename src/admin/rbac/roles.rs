@@ -1,5 +1,7 @@
-//! Roles in Harness v1's flat shape, at account, organization and project scope:
-//! `GET|POST …/roles`, `GET …/roles/count` (a bare integer), `GET|PUT|DELETE …/roles/{role}`.
+//! Roles at account, organization and project scope: the shape-free core ([`list`],
+//! [`get`], [`create`], [`update`], [`delete`]: scope in, stored roles out) and Harness v1's
+//! flat shape over it: `GET|POST …/roles`, `GET …/roles/count` (a bare integer),
+//! `GET|PUT|DELETE …/roles/{role}`. The NG shape (`admin::ng::roles`) calls the same core.
 //!
 //! Built-in roles are listed at the account paths, readable at every path and read-only.
 //! Permissions: `core_role_view` (type-level for lists and counts, else 403),
@@ -8,173 +10,39 @@
 //! permission added to a role in use only when the writer holds it on every group the
 //! role is assigned on.
 
-use std::collections::BTreeMap;
+mod dto;
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use serde::Deserialize;
 use serde_json::json;
-use utoipa::ToSchema;
 
-use super::common::{
-    check_name, count_matching, level_names, managed_denied, migrate_splits, not_reserved,
-    parse_levels, ScopeOut,
-};
+use self::dto::{build, check_levels, summary};
+pub use self::dto::{role_out, stamped_out, RoleRequest, RoleResponse};
+use super::common::{count_matching, managed_denied, migrate_splits, ScopeOut};
 use crate::admin::audit::{self, refuse_unless, Audited, Bump, WriteMeta};
 use crate::admin::body::JsonBody;
 use crate::admin::context::Caller;
-use crate::admin::list::{ListQuery, Listed};
+use crate::admin::list::ListQuery;
 use crate::admin::scope::{ensure_exists, path_param, path_scope, same_identifier};
 use crate::admin::{resources, scoped, AdminState};
 use crate::policy::builtin::{builtin_role, builtin_roles};
-use crate::policy::permission::{catalogue, PermissionSet};
 use crate::policy::role::{Role, RoleAssignment};
-use crate::policy::{Identifier, Scope, ScopeLevels};
+use crate::policy::{Scope, ScopeLevels};
 use crate::storage::assignments::Assignments;
 use crate::storage::guard::{NewRole, RoleEdit};
 use crate::storage::roles::Roles;
+use crate::storage::Stamped;
 use crate::web::ApiError;
-
-/// A role as clients send it (POST and PUT).
-#[derive(Deserialize, ToSchema, Debug)]
-#[serde(deny_unknown_fields)]
-pub struct RoleRequest {
-    pub identifier: String,
-    pub name: String,
-    /// Permission identifiers (`core_project_view`); absent means none.
-    #[serde(default)]
-    pub permissions: Vec<String>,
-    /// `account`, `organization` (`org`), `project`, any case, at or below the role's own
-    /// level. Default: the role's level and the levels below it (on PUT: unchanged).
-    #[serde(default)]
-    pub allowed_scope_levels: Option<Vec<String>>,
-    #[serde(default)]
-    pub description: Option<String>,
-    #[serde(default)]
-    pub tags: Option<BTreeMap<String, String>>,
-}
-
-/// A role as answered.
-#[derive(serde::Serialize, ToSchema)]
-pub struct RoleResponse {
-    pub identifier: String,
-    pub name: String,
-    pub permissions: Vec<String>,
-    pub allowed_scope_levels: Vec<String>,
-    pub description: String,
-    pub tags: BTreeMap<String, String>,
-    pub scope: ScopeOut,
-    /// Epoch milliseconds (0 for a built-in role).
-    pub created: i64,
-    pub updated: i64,
-    pub harness_managed: bool,
-}
-
-impl Listed for RoleResponse {
-    fn identifier(&self) -> &str {
-        &self.identifier
-    }
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn created(&self) -> i64 {
-        self.created
-    }
-    fn updated(&self) -> i64 {
-        self.updated
-    }
-}
-
-pub fn role_out(role: &Role, created: i64, updated: i64) -> RoleResponse {
-    RoleResponse {
-        identifier: role.identifier.to_string(),
-        name: role.name.clone(),
-        permissions: catalogue().identifiers(&role.permissions),
-        allowed_scope_levels: level_names(role.allowed_scope_levels),
-        description: role.description.clone(),
-        tags: role.tags.clone(),
-        scope: ScopeOut::of(role.scope.as_ref()),
-        created,
-        updated,
-        harness_managed: role.managed,
-    }
-}
-
-fn summary(role: &Role) -> serde_json::Value {
-    json!({
-        "identifier": role.identifier,
-        "name": role.name,
-        "permissions": catalogue().identifiers(&role.permissions),
-        "allowed_scope_levels": level_names(role.allowed_scope_levels),
-    })
-}
-
-/// Checks the body and builds the role it describes (levels: `None` = take `default`).
-fn build(body: RoleRequest, scope: &Scope, default: ScopeLevels) -> Result<Role, ApiError> {
-    let identifier = Identifier::new(&body.identifier)?;
-    not_reserved(&body.identifier, "role")?;
-    check_name(&body.name)?;
-    let permissions = catalogue().set_of(&body.permissions)?;
-    let levels = parse_levels(body.allowed_scope_levels.as_deref(), scope, default)?;
-    check_levels(&permissions, levels)?;
-    Ok(Role {
-        identifier,
-        name: body.name,
-        scope: Some(scope.clone()),
-        permissions,
-        allowed_scope_levels: levels,
-        description: body.description.unwrap_or_default(),
-        tags: body.tags.unwrap_or_default(),
-        managed: false,
-    })
-}
-
-/// Every permission must be available at one of the levels the role may be used at.
-fn check_levels(permissions: &PermissionSet, levels: ScopeLevels) -> Result<(), ApiError> {
-    for id in permissions.iter() {
-        let p = catalogue().permission(id);
-        if !levels.iter().any(|l| p.available_at(l)) {
-            return Err(ApiError::invalid(format!(
-                "permission `{}` is not available at any level the role allows ({})",
-                p.identifier,
-                level_names(levels).join(", ")
-            )));
-        }
-    }
-    Ok(())
-}
 
 fn not_found(id: &str, scope: &Scope) -> ApiError {
     ApiError::not_found(format!("role `{id}` not found in `{scope}`"))
 }
 
-/// The roles listed at `scope` that the caller may view (403 without `core_role_view`
-/// there).
-async fn visible(
-    req: &HttpRequest,
-    state: &AdminState,
-    caller: &Caller,
-) -> Result<Vec<RoleResponse>, ApiError> {
-    let scope = path_scope(req, caller)?;
-    caller
-        .require("core_role_view", &scope, "ROLE", None)
-        .await?;
-    let s = scope.clone();
-    let custom = audit::read(state, move |c| {
-        ensure_exists(c, &s)?;
-        Ok(Roles::list(c, &s)?)
-    })
-    .await?;
-    let builtins = builtin_roles()
-        .iter()
-        .filter(|_| scope.org.is_none())
-        .map(|r| role_out(r, 0, 0));
-    let customs = custom
-        .iter()
-        .map(|r| role_out(&r.value, r.created, r.updated));
-    let all = builtins.chain(customs).collect();
-    caller
-        .visible(all, "core_role_view", &scope, "ROLE", |r| &r.identifier)
-        .await
+fn builtin(r: &Role) -> Stamped<Role> {
+    Stamped {
+        value: r.clone(),
+        created: 0,
+        updated: 0,
+    }
 }
 
 /// A role change must keep the levels it is assigned at (409 naming the assignment).
@@ -194,48 +62,68 @@ fn keeps_levels(role: &Role, users: &[RoleAssignment]) -> Result<(), ApiError> {
     }
 }
 
-#[utoipa::path(get, path = "/v1/roles", tag = "Roles", responses((status = 200, body = [RoleResponse], description = "The roles the caller may view; headers X-Total-Elements, X-Page-Number, X-Page-Size"), (status = 404, description = "A scope or reference does not exist (`NOT_FOUND`)")), params(("page" = Option<i64>, Query), ("limit" = Option<i64>, Query), ("search_term" = Option<String>, Query), ("sort" = Option<String>, Query), ("order" = Option<String>, Query)))]
-pub async fn list_roles(
-    req: HttpRequest,
-    state: web::Data<AdminState>,
-    caller: Caller,
-) -> Result<HttpResponse, ApiError> {
-    let q = ListQuery::from_request(&req)?;
-    Ok(q.respond(visible(&req, &state, &caller).await?))
+/// The roles listed at `scope` (built-ins at the account) that the caller may view; 403
+/// without `core_role_view` there.
+pub async fn list(
+    state: &AdminState,
+    caller: &Caller,
+    scope: &Scope,
+) -> Result<Vec<Stamped<Role>>, ApiError> {
+    caller
+        .require("core_role_view", scope, "ROLE", None)
+        .await?;
+    let s = scope.clone();
+    let custom = audit::read(state, move |c| {
+        ensure_exists(c, &s)?;
+        Ok(Roles::list(c, &s)?)
+    })
+    .await?;
+    let builtins = builtin_roles()
+        .iter()
+        .filter(|_| scope.org.is_none())
+        .map(builtin);
+    let all = builtins.chain(custom).collect();
+    caller
+        .visible(all, "core_role_view", scope, "ROLE", |r| {
+            r.value.identifier.as_str()
+        })
+        .await
 }
 
-#[utoipa::path(get, path = "/v1/roles/count", tag = "Roles", responses((status = 200, body = i64, content_type = "application/json", description = "The number of roles the list shows")), params(("search_term" = Option<String>, Query)))]
-pub async fn count_roles(
-    req: HttpRequest,
-    state: web::Data<AdminState>,
-    caller: Caller,
-) -> Result<HttpResponse, ApiError> {
-    let q = ListQuery::from_request(&req)?;
-    let roles = visible(&req, &state, &caller).await?;
-    let n = count_matching(
-        &q,
-        roles
-            .iter()
-            .map(|r| (r.identifier.as_str(), r.name.as_str())),
-    );
-    Ok(HttpResponse::Ok().json(n))
+/// One role of `scope` (or a built-in one).
+pub async fn get(
+    state: &AdminState,
+    caller: &Caller,
+    scope: Scope,
+    id: String,
+) -> Result<Stamped<Role>, ApiError> {
+    caller
+        .require("core_role_view", &scope, "ROLE", Some(&id))
+        .await?;
+    audit::read(state, move |c| {
+        ensure_exists(c, &scope)?;
+        if let Some(r) = builtin_role(&id) {
+            return Ok(builtin(r));
+        }
+        Roles::find(c, &scope, &id)?.ok_or_else(|| not_found(&id, &scope))
+    })
+    .await
 }
 
-#[utoipa::path(post, path = "/v1/roles", tag = "Roles", request_body = RoleRequest, responses((status = 201, body = RoleResponse, description = "The created role"), (status = 400, description = "Invalid request (`INVALID_REQUEST`)"), (status = 403, description = "Missing permission, escalation, or a managed entity (`ACCESS_DENIED`)"), (status = 404, description = "A scope or reference does not exist (`NOT_FOUND`)"), (status = 409, description = "Conflict (`CONFLICT`)")))]
-pub async fn create_role(
-    req: HttpRequest,
-    state: web::Data<AdminState>,
-    caller: Caller,
-    body: JsonBody<RoleRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let scope = path_scope(&req, &caller)?;
-    let role = build(body.0, &scope, ScopeLevels::from_level_down(scope.level()))?;
+/// Creates a role at `scope`, admitted by the guard and audited as `role.create`.
+pub async fn create(
+    state: &AdminState,
+    caller: &Caller,
+    scope: Scope,
+    body: RoleRequest,
+) -> Result<Stamped<Role>, ApiError> {
+    let role = build(body, &scope, ScopeLevels::from_level_down(scope.level()))?;
     let id = role.identifier.to_string();
     let meta = WriteMeta::new("role.create", &scope, "ROLE", &id, Bump::Policy);
     let allowed = caller.require("core_role_edit", &scope, "ROLE", None).await;
-    refuse_unless(&state, &caller, &meta, allowed).await?;
+    refuse_unless(state, caller, &meta, allowed).await?;
     let acting = caller.acting();
-    let created = audit::write(&state, &caller, meta, move |c, now| {
+    audit::write(state, caller, meta, move |c, now| {
         ensure_exists(c, &scope)?;
         if builtin_role(&id).is_some() {
             return Err(ApiError::conflict(format!(
@@ -245,50 +133,27 @@ pub async fn create_role(
         let mut role = role;
         role.permissions = migrate_splits(c, &scope, &role.permissions)?;
         let permit = acting.admit(c, NewRole(role))?;
-        let (out, after) = (
-            role_out(&permit.write().0, now, now),
-            summary(&permit.write().0),
-        );
+        let stored = Stamped {
+            value: permit.write().0.clone(),
+            created: now,
+            updated: now,
+        };
+        let after = summary(&stored.value);
         Roles::insert(c, permit, now)?;
-        Ok(Audited::new(out, None, Some(after)))
+        Ok(Audited::new(stored, None, Some(after)))
     })
-    .await?;
-    Ok(HttpResponse::Created().json(created))
+    .await
 }
 
-#[utoipa::path(get, path = "/v1/roles/{role}", tag = "Roles", params(("role" = String, Path)), responses((status = 200, body = RoleResponse, description = "The role"), (status = 403, description = "Missing permission, escalation, or a managed entity (`ACCESS_DENIED`)"), (status = 404, description = "A scope or reference does not exist (`NOT_FOUND`)")))]
-pub async fn get_role(
-    req: HttpRequest,
-    state: web::Data<AdminState>,
-    caller: Caller,
-) -> Result<HttpResponse, ApiError> {
-    let scope = path_scope(&req, &caller)?;
-    let id = path_param(&req, "role");
-    caller
-        .require("core_role_view", &scope, "ROLE", Some(&id))
-        .await?;
-    let found = audit::read(&state, move |c| {
-        ensure_exists(c, &scope)?;
-        if let Some(r) = builtin_role(&id) {
-            return Ok(role_out(r, 0, 0));
-        }
-        let r = Roles::find(c, &scope, &id)?.ok_or_else(|| not_found(&id, &scope))?;
-        Ok(role_out(&r.value, r.created, r.updated))
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(found))
-}
-
-#[utoipa::path(put, path = "/v1/roles/{role}", tag = "Roles", params(("role" = String, Path)), request_body = RoleRequest, responses((status = 200, body = RoleResponse, description = "The role"), (status = 400, description = "Invalid request (`INVALID_REQUEST`)"), (status = 403, description = "Missing permission, escalation, or a managed entity (`ACCESS_DENIED`)"), (status = 404, description = "A scope or reference does not exist (`NOT_FOUND`)"), (status = 409, description = "Conflict (`CONFLICT`)")))]
-pub async fn update_role(
-    req: HttpRequest,
-    state: web::Data<AdminState>,
-    caller: Caller,
-    body: JsonBody<RoleRequest>,
-) -> Result<HttpResponse, ApiError> {
-    let scope = path_scope(&req, &caller)?;
-    let id = path_param(&req, "role");
-    let body = body.0;
+/// Replaces role `id` of `scope` (the body may repeat `id`), admitted by the guard and
+/// audited as `role.update`.
+pub async fn update(
+    state: &AdminState,
+    caller: &Caller,
+    scope: Scope,
+    id: String,
+    body: RoleRequest,
+) -> Result<Stamped<Role>, ApiError> {
     same_identifier(&body.identifier, &id)?;
     let keep_levels = body.allowed_scope_levels.is_none();
     // Levels are checked against the stored ones below when the body leaves them out.
@@ -301,9 +166,9 @@ pub async fn update_role(
             .require("core_role_edit", &scope, "ROLE", Some(&id))
             .await
     };
-    refuse_unless(&state, &caller, &meta, allowed).await?;
+    refuse_unless(state, caller, &meta, allowed).await?;
     let acting = caller.acting();
-    let updated = audit::write(&state, &caller, meta, move |c, now| {
+    audit::write(state, caller, meta, move |c, now| {
         let old = Roles::find(c, &scope, &id)?.ok_or_else(|| not_found(&id, &scope))?;
         let mut role = role;
         if keep_levels {
@@ -314,25 +179,25 @@ pub async fn update_role(
         keeps_levels(&role, &Assignments::using_role(c, &scope, &id)?)?;
         let created = old.created;
         let permit = acting.admit(c, RoleEdit { role, created })?;
-        let (out, after) = (
-            role_out(&permit.write().role, created, now),
-            summary(&permit.write().role),
-        );
+        let stored = Stamped {
+            value: permit.write().role.clone(),
+            created,
+            updated: now,
+        };
+        let after = summary(&stored.value);
         Roles::update(c, permit, now)?;
-        Ok(Audited::new(out, Some(summary(&old.value)), Some(after)))
+        Ok(Audited::new(stored, Some(summary(&old.value)), Some(after)))
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(updated))
+    .await
 }
 
-#[utoipa::path(delete, path = "/v1/roles/{role}", tag = "Roles", params(("role" = String, Path)), responses((status = 200, body = RoleResponse, description = "The deleted role; its assignments are deleted too"), (status = 403, description = "Missing permission, escalation, or a managed entity (`ACCESS_DENIED`)"), (status = 404, description = "A scope or reference does not exist (`NOT_FOUND`)")))]
-pub async fn delete_role(
-    req: HttpRequest,
-    state: web::Data<AdminState>,
-    caller: Caller,
-) -> Result<HttpResponse, ApiError> {
-    let scope = path_scope(&req, &caller)?;
-    let id = path_param(&req, "role");
+/// Deletes role `id` of `scope` and its assignments, audited as `role.delete`.
+pub async fn delete(
+    state: &AdminState,
+    caller: &Caller,
+    scope: Scope,
+    id: String,
+) -> Result<Stamped<Role>, ApiError> {
     let meta = WriteMeta::new("role.delete", &scope, "ROLE", &id, Bump::Policy);
     let allowed = if builtin_role(&id).is_some() {
         Err(managed_denied("role", &id, &scope))
@@ -341,8 +206,8 @@ pub async fn delete_role(
             .require("core_role_delete", &scope, "ROLE", Some(&id))
             .await
     };
-    refuse_unless(&state, &caller, &meta, allowed).await?;
-    let deleted = audit::write(&state, &caller, meta, move |c, _| {
+    refuse_unless(state, caller, &meta, allowed).await?;
+    audit::write(state, caller, meta, move |c, _| {
         let old = Roles::find(c, &scope, &id)?.ok_or_else(|| not_found(&id, &scope))?;
         let users = Assignments::using_role(c, &scope, &id)?;
         for a in &users {
@@ -352,14 +217,81 @@ pub async fn delete_role(
         let removed: Vec<String> = users.iter().map(|a| a.identifier.to_string()).collect();
         let mut before = summary(&old.value);
         before["assignments_removed"] = json!(removed);
-        Ok(Audited::new(
-            role_out(&old.value, old.created, old.updated),
-            Some(before),
-            None,
-        ))
+        Ok(Audited::new(old, Some(before), None))
     })
-    .await?;
-    Ok(HttpResponse::Ok().json(deleted))
+    .await
+}
+
+#[utoipa::path(get, path = "/v1/roles", tag = "Roles", responses((status = 200, body = [RoleResponse], description = "The roles the caller may view; headers X-Total-Elements, X-Page-Number, X-Page-Size"), (status = 404, description = "A scope or reference does not exist (`NOT_FOUND`)")), params(("page" = Option<i64>, Query), ("limit" = Option<i64>, Query), ("search_term" = Option<String>, Query), ("sort" = Option<String>, Query), ("order" = Option<String>, Query)))]
+pub async fn list_roles(
+    req: HttpRequest,
+    state: web::Data<AdminState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    let q = ListQuery::from_request(&req)?;
+    let roles = list(&state, &caller, &path_scope(&req, &caller)?).await?;
+    Ok(q.respond_with(roles, |r| stamped_out(&r)))
+}
+
+#[utoipa::path(get, path = "/v1/roles/count", tag = "Roles", responses((status = 200, body = i64, content_type = "application/json", description = "The number of roles the list shows")), params(("search_term" = Option<String>, Query)))]
+pub async fn count_roles(
+    req: HttpRequest,
+    state: web::Data<AdminState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    let q = ListQuery::from_request(&req)?;
+    let roles = list(&state, &caller, &path_scope(&req, &caller)?).await?;
+    let ids = roles
+        .iter()
+        .map(|r| (r.value.identifier.as_str(), r.value.name.as_str()));
+    Ok(HttpResponse::Ok().json(count_matching(&q, ids)))
+}
+
+#[utoipa::path(post, path = "/v1/roles", tag = "Roles", request_body = RoleRequest, responses((status = 201, body = RoleResponse, description = "The created role"), (status = 400, description = "Invalid request (`INVALID_REQUEST`)"), (status = 403, description = "Missing permission, escalation, or a managed entity (`ACCESS_DENIED`)"), (status = 404, description = "A scope or reference does not exist (`NOT_FOUND`)"), (status = 409, description = "Conflict (`CONFLICT`)")))]
+pub async fn create_role(
+    req: HttpRequest,
+    state: web::Data<AdminState>,
+    caller: Caller,
+    body: JsonBody<RoleRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let scope = path_scope(&req, &caller)?;
+    let created = create(&state, &caller, scope, body.0).await?;
+    Ok(HttpResponse::Created().json(stamped_out(&created)))
+}
+
+#[utoipa::path(get, path = "/v1/roles/{role}", tag = "Roles", params(("role" = String, Path)), responses((status = 200, body = RoleResponse, description = "The role"), (status = 403, description = "Missing permission, escalation, or a managed entity (`ACCESS_DENIED`)"), (status = 404, description = "A scope or reference does not exist (`NOT_FOUND`)")))]
+pub async fn get_role(
+    req: HttpRequest,
+    state: web::Data<AdminState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    let scope = path_scope(&req, &caller)?;
+    let found = get(&state, &caller, scope, path_param(&req, "role")).await?;
+    Ok(HttpResponse::Ok().json(stamped_out(&found)))
+}
+
+#[utoipa::path(put, path = "/v1/roles/{role}", tag = "Roles", params(("role" = String, Path)), request_body = RoleRequest, responses((status = 200, body = RoleResponse, description = "The role"), (status = 400, description = "Invalid request (`INVALID_REQUEST`)"), (status = 403, description = "Missing permission, escalation, or a managed entity (`ACCESS_DENIED`)"), (status = 404, description = "A scope or reference does not exist (`NOT_FOUND`)"), (status = 409, description = "Conflict (`CONFLICT`)")))]
+pub async fn update_role(
+    req: HttpRequest,
+    state: web::Data<AdminState>,
+    caller: Caller,
+    body: JsonBody<RoleRequest>,
+) -> Result<HttpResponse, ApiError> {
+    let scope = path_scope(&req, &caller)?;
+    let id = path_param(&req, "role");
+    let updated = update(&state, &caller, scope, id, body.0).await?;
+    Ok(HttpResponse::Ok().json(stamped_out(&updated)))
+}
+
+#[utoipa::path(delete, path = "/v1/roles/{role}", tag = "Roles", params(("role" = String, Path)), responses((status = 200, body = RoleResponse, description = "The deleted role; its assignments are deleted too"), (status = 403, description = "Missing permission, escalation, or a managed entity (`ACCESS_DENIED`)"), (status = 404, description = "A scope or reference does not exist (`NOT_FOUND`)")))]
+pub async fn delete_role(
+    req: HttpRequest,
+    state: web::Data<AdminState>,
+    caller: Caller,
+) -> Result<HttpResponse, ApiError> {
+    let scope = path_scope(&req, &caller)?;
+    let deleted = delete(&state, &caller, scope, path_param(&req, "role")).await?;
+    Ok(HttpResponse::Ok().json(stamped_out(&deleted)))
 }
 
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -1,5 +1,6 @@
 //! Paths that belong to scopegate itself (admin API, DESIGN §4.4; operational endpoints,
-//! §4.7; the access console, §4.9) and the test that a route rule stays clear of them.
+//! §4.7; the access console, §4.9; Harness's NG API, §4.10, also under `/gateway`) and the
+//! test that a route rule stays clear of them.
 //!
 //! Owns [`Reserved`], its overlap rule (used by
 //! [`Router::check_reserved`](super::Router::check_reserved)), and [`scopegate_reserved`],
@@ -84,6 +85,9 @@ const PREFIXES: &[&str] = &[
     "/v1/auth",
     "/v1/policy",
     "/authz",
+    "/ng/api",
+    "/gateway/ng/api",
+    "/gateway/authz/api",
     "/api-docs",
     "/swagger-ui",
     "/console",
@@ -195,6 +199,15 @@ mod tests {
             "/v1/roles/count",
             "/v1/access/explain",
             "/authz/api/acl",
+            "/authz/api/roles/{id}",
+            "/authz/api/v2/resourcegroup",
+            "/authz/api/roleassignments/filter",
+            "/ng/api/organizations",
+            "/ng/api/projects/{project}",
+            "/gateway/ng/api/organizations/{org}",
+            "/gateway/authz/api/acl",
+            "/gateway/authz/api/roleassignments",
+            "/{any}/api/organizations",
             "/api-docs/openapi.json",
             "/console",
             "/console/views/who.js",
@@ -206,7 +219,16 @@ mod tests {
                 "{route}"
             );
         }
-        for route in ["/v1/orgs/{org}/apis", "/v1/teams", "/v1/tenant", "/"] {
+        for route in [
+            "/v1/orgs/{org}/apis",
+            "/v1/teams",
+            "/v1/tenant",
+            "/",
+            "/ng",
+            "/ng/ui/{page}",
+            "/gateway",
+            "/gateway/pipeline/api/pipelines",
+        ] {
             assert!(
                 Router::<()>::check_reserved(&t(route), &reserved).is_ok(),
                 "{route}"

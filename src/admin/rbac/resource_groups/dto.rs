@@ -1,5 +1,6 @@
-//! Resource-group bodies: the request (Harness v1 fields plus `allowed_scope_levels`), its
-//! validation into a [`ResourceGroup`], and the flat answer.
+//! Resource-group bodies: the request (Harness v1 fields plus `allowed_scope_levels`; also
+//! the input every shape converts into), its validation into a [`ResourceGroup`], and the
+//! flat v1 answer.
 
 use std::collections::BTreeMap;
 
@@ -13,6 +14,7 @@ use crate::policy::resource_group::{
     AttributeFilter, IncludedScope, ResourceFilter, ResourceGroup, ScopeFilter,
 };
 use crate::policy::{Identifier, Scope, ScopeLevels};
+use crate::storage::Stamped;
 use crate::web::ApiError;
 
 /// One `included_scope` entry. `account` defaults to the group's account.
@@ -87,12 +89,13 @@ pub struct ResourceGroupResponse {
     pub harness_managed: bool,
 }
 
-impl Listed for ResourceGroupResponse {
+/// Lists search, sort and page the stored groups themselves, whatever shape answers them.
+impl Listed for Stamped<ResourceGroup> {
     fn identifier(&self) -> &str {
-        &self.identifier
+        self.value.identifier.as_str()
     }
     fn name(&self) -> &str {
-        &self.name
+        &self.value.name
     }
     fn created(&self) -> i64 {
         self.created
@@ -100,6 +103,11 @@ impl Listed for ResourceGroupResponse {
     fn updated(&self) -> i64 {
         self.updated
     }
+}
+
+/// The v1 answer for a stored group.
+pub fn stamped_out(g: &Stamped<ResourceGroup>) -> ResourceGroupResponse {
+    group_out(&g.value, g.created, g.updated)
 }
 
 pub fn group_out(g: &ResourceGroup, created: i64, updated: i64) -> ResourceGroupResponse {
