@@ -71,7 +71,7 @@ fn both_migration_trees_match_schema_rs() {
     on_each_backend("schema_check", |db| {
         let mut conn = db.conn().unwrap();
         let tables = schema_rs_tables();
-        assert_eq!(tables.len(), 17);
+        assert_eq!(tables.len(), 18);
         for (table, expected) in tables {
             let cols: Vec<Column> = match &mut *conn {
                 DbConnection::Sqlite(c) => diesel::sql_query(format!("SELECT name FROM pragma_table_info('{table}') ORDER BY cid")).load(c).unwrap(),
