@@ -211,6 +211,10 @@ pub struct RouteConfig {
     pub attributes: BTreeMap<String, String>,
     #[serde(default)]
     pub description: Option<String>,
+    /// `enforce` (default) or `report`: decide, log and count, but forward even a deny
+    /// (DESIGN §4.8).
+    #[serde(default)]
+    pub mode: Option<String>,
 }
 
 /// The whole configuration.
@@ -338,6 +342,25 @@ impl Config {
             return Err(key_err(
                 "server.tls_cert_file",
                 "tls_cert_file and tls_key_file go together".into(),
+            ));
+        }
+        for (i, r) in self.routes.iter().enumerate() {
+            if let Some(mode) = r.mode.as_deref().filter(|m| !["enforce", "report"].contains(m)) {
+                return Err(key_err(
+                    &format!("routes[{i}].mode"),
+                    format!("`{mode}`: expected `enforce` or `report`"),
+                ));
+            }
+        }
+        if let Some(p) = self
+            .gateway
+            .report_packs
+            .iter()
+            .find(|p| !self.gateway.route_packs.contains(p))
+        {
+            return Err(key_err(
+                "gateway.report_packs",
+                format!("pack `{p}` is not loaded: list it in gateway.route_packs too"),
             ));
         }
         for (i, issuer) in self.auth.issuers.iter().enumerate() {
@@ -541,6 +564,14 @@ attributes = { team = "{team}" }
             (
                 "[gateway]\ntrusted_proxies = [\"10.0.0.0/99\"]",
                 "gateway.trusted_proxies",
+            ),
+            (
+                "[gateway]\nroute_packs = [\"default\"]\nreport_packs = [\"portal\"]",
+                "gateway.report_packs",
+            ),
+            (
+                "[[routes]]\nmethods = [\"GET\"]\npath = \"/x\"\nupstream = \"a\"\nmode = \"shadow\"",
+                "routes[0].mode",
             ),
         ] {
             let err = Config::parse(Some(text), "f.toml", &[]).unwrap_err();
