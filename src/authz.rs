@@ -54,6 +54,17 @@ pub struct CachedPolicy {
     pub policy: PrincipalPolicy,
 }
 
+/// A disabled principal cannot act: its credentials stop working like revoked ones.
+fn acting(
+    principal: &Principal,
+    cached: Arc<CachedPolicy>,
+) -> Result<Arc<CachedPolicy>, AuthzError> {
+    if cached.policy.disabled {
+        return Err(AuthzError::Disabled(principal.to_string()));
+    }
+    Ok(cached)
+}
+
 /// Counters exported in /metrics.
 #[derive(Debug, Default)]
 pub struct AuthzStats {
@@ -127,25 +138,26 @@ impl Authz {
     /// caller): from the cache when current, else loaded from the database;
     /// [`AuthzError::Disabled`] when the principal is disabled.
     pub async fn policy(&self, principal: &Principal) -> Result<Arc<CachedPolicy>, AuthzError> {
-        let cached = match self.cached_policy(principal) {
-            Some(hit) => {
-                self.stats.policy_hits.fetch_add(1, Ordering::Relaxed);
-                hit
-            }
-            None => {
-                self.stats.policy_misses.fetch_add(1, Ordering::Relaxed);
-                // Read the epoch before loading: a write racing the load makes the entry
-                // stale.
-                let epoch = self.watch.policy(principal.account().as_str());
-                let cached = self.load(principal.clone(), epoch).await?;
-                self.policies.insert(principal.clone(), cached.clone());
-                cached
-            }
-        };
-        if cached.policy.disabled {
-            return Err(AuthzError::Disabled(principal.to_string()));
+        if let Some(hit) = self.acting_now(principal) {
+            return hit;
         }
-        Ok(cached)
+        self.stats.policy_misses.fetch_add(1, Ordering::Relaxed);
+        // Read the epoch before loading: a write racing the load makes the entry stale.
+        let epoch = self.watch.policy(principal.account().as_str());
+        let cached = self.load(principal.clone(), epoch).await?;
+        self.policies.insert(principal.clone(), cached.clone());
+        acting(principal, cached)
+    }
+
+    /// [`Authz::policy`] answered from the cache without awaiting; `None` on a miss (the
+    /// gateway's hot path awaits only then).
+    pub fn acting_now(
+        &self,
+        principal: &Principal,
+    ) -> Option<Result<Arc<CachedPolicy>, AuthzError>> {
+        let hit = self.cached_policy(principal)?;
+        self.stats.policy_hits.fetch_add(1, Ordering::Relaxed);
+        Some(acting(principal, hit))
     }
 
     /// Loads a principal's policy without caching it, disabled or not (the subject of an

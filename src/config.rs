@@ -345,7 +345,11 @@ impl Config {
             ));
         }
         for (i, r) in self.routes.iter().enumerate() {
-            if let Some(mode) = r.mode.as_deref().filter(|m| !["enforce", "report"].contains(m)) {
+            if let Some(mode) = r
+                .mode
+                .as_deref()
+                .filter(|m| !["enforce", "report"].contains(m))
+            {
                 return Err(key_err(
                     &format!("routes[{i}].mode"),
                     format!("`{mode}`: expected `enforce` or `report`"),

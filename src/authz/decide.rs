@@ -30,23 +30,57 @@ pub struct Question<'a> {
 }
 
 impl Authz {
+    /// The attributes a decision uses when no registry read is needed (no identifier, or
+    /// no grant of the principal filters the type by attribute); `None` otherwise.
+    fn attributes_now<'a>(policy: &PrincipalPolicy, q: &Question<'a>) -> Option<&'a Attributes> {
+        let given = q.given.unwrap_or(&NO_ATTRIBUTES);
+        if q.identifier.is_none() || !policy.filters_attributes_of(q.resource_type) {
+            return Some(given);
+        }
+        None
+    }
+
     /// The attributes a decision on the question's resource uses.
     pub async fn attributes_for<'a>(
         &self,
         policy: &PrincipalPolicy,
         q: &Question<'a>,
     ) -> Result<Cow<'a, Attributes>, AuthzError> {
-        let given = q.given.unwrap_or(&NO_ATTRIBUTES);
-        let Some(id) = q.identifier else {
-            return Ok(Cow::Borrowed(given));
-        };
-        if !policy.filters_attributes_of(q.resource_type) {
-            return Ok(Cow::Borrowed(given));
+        if let Some(now) = Self::attributes_now(policy, q) {
+            return Ok(Cow::Borrowed(now));
         }
+        let (given, id) = (
+            q.given.unwrap_or(&NO_ATTRIBUTES),
+            q.identifier.unwrap_or_default(),
+        );
         let stored = self.attributes(q.scope, q.resource_type, id).await?;
         let mut merged = (*stored).clone();
         merged.extend(given.iter().map(|(k, v)| (k.clone(), v.clone())));
         Ok(Cow::Owned(merged))
+    }
+
+    /// [`Authz::check`] without awaiting, when the decision needs no registry read; `None`
+    /// otherwise (the gateway's hot path awaits only then).
+    pub fn check_now(
+        policy: &PrincipalPolicy,
+        restriction: Option<&PermissionSet>,
+        q: &Question<'_>,
+    ) -> Option<Decision> {
+        let attributes = Self::attributes_now(policy, q)?;
+        Some(check(policy, &request(q, attributes, restriction)))
+    }
+
+    /// [`Authz::allowed_ids`] without awaiting, when no grant filters the type by
+    /// attribute; `None` otherwise.
+    pub fn allowed_ids_now(
+        policy: &PrincipalPolicy,
+        restriction: Option<&PermissionSet>,
+        permission: PermissionId,
+        scope: &Scope,
+        resource_type: &str,
+    ) -> Option<AllowedIds> {
+        (!policy.filters_attributes_of(resource_type))
+            .then(|| allowed_ids(policy, permission, scope, resource_type, restriction, &[]))
     }
 
     /// Decides one question for `policy` acting within `restriction`.
@@ -56,6 +90,9 @@ impl Authz {
         restriction: Option<&PermissionSet>,
         q: &Question<'_>,
     ) -> Result<Decision, AuthzError> {
+        if let Some(now) = Self::check_now(policy, restriction, q) {
+            return Ok(now);
+        }
         let attributes = self.attributes_for(policy, q).await?;
         Ok(check(policy, &request(q, &attributes, restriction)))
     }
@@ -81,19 +118,19 @@ impl Authz {
         scope: &Scope,
         resource_type: &str,
     ) -> Result<AllowedIds, AuthzError> {
-        let listing = if policy.filters_attributes_of(resource_type) {
-            Some(self.listing(scope, resource_type).await?)
-        } else {
-            None
-        };
-        let registry = listing.as_deref().map(Vec::as_slice).unwrap_or(&[]);
+        if let Some(now) =
+            Self::allowed_ids_now(policy, restriction, permission, scope, resource_type)
+        {
+            return Ok(now);
+        }
+        let listing = self.listing(scope, resource_type).await?;
         Ok(allowed_ids(
             policy,
             permission,
             scope,
             resource_type,
             restriction,
-            registry,
+            &listing,
         ))
     }
 }
