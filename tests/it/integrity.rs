@@ -174,6 +174,42 @@ async fn restricted_credentials_hand_out_nothing_wider() {
         .await;
     assert_eq!(refused(&a), "sei_seiinsights_view");
     assert!(has_audit(&app, "token.create", "denied", "USER:rita/wide"));
+    // Nor a password: a login would be an unrestricted credential.
+    // (`full` was rotated away above; the admin issues rita two more.)
+    let mint = |id: &str, perms: Option<&[&str]>| {
+        let mut body = json!({"identifier": id, "name": id});
+        if let Some(p) = perms {
+            body["permissions"] = json!(p);
+        }
+        body
+    };
+    let keys = app
+        .admin(
+            "POST",
+            "/v1/users/rita/tokens",
+            Some(mint("keys", Some(&["core_user_manage"]))),
+        )
+        .await;
+    let keys = keys.body["token"].as_str().expect("token").to_owned();
+    let whole = app
+        .admin("POST", "/v1/users/rita/tokens", Some(mint("whole", None)))
+        .await;
+    let whole = whole.body["token"].as_str().expect("token").to_owned();
+    let pw = json!({"password": "a-long-new-password"});
+    let a = app
+        .call(
+            "PUT",
+            "/v1/users/rita/password",
+            Some(&keys),
+            Some(pw.clone()),
+        )
+        .await;
+    assert_ne!(refused(&a), "core_user_manage", "{}", a.body);
+    assert!(a.body["resource"].as_str().unwrap().contains("password"));
+    let a = app
+        .call("PUT", "/v1/users/rita/password", Some(&whole), Some(pw))
+        .await;
+    assert_eq!(a.status, 200, "the unrestricted credential may: {}", a.body);
     let listed = app.admin("GET", "/v1/users/rita/tokens", None).await;
     assert!(!listed
         .body

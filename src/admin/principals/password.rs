@@ -98,6 +98,7 @@ pub async fn set_password(
         }
         (Err(e), _) => return Err(audit::denied(&state, &caller, meta, e).await),
     };
+    let proven = how == "current password";
     let hashed = hash_password(change.password).await?;
     let target = Principal {
         principal_type: PrincipalType::User,
@@ -108,7 +109,13 @@ pub async fn set_password(
     let account = caller.account().to_string();
     let updated = audit::write(&state, &caller, meta, move |c, now| {
         let had = find_user(c, &account, &user)?.password_hash.is_some();
-        let permit = acting.admit(c, PasswordSet { user: target })?;
+        let permit = acting.admit(
+            c,
+            PasswordSet {
+                user: target,
+                proven,
+            },
+        )?;
         User::set_password(c, permit, &hashed, now)?;
         let u = find_user(c, &account, &user)?;
         Ok(Audited::new(

@@ -262,18 +262,30 @@ impl Gives for HomeOrg {
     }
 }
 
-/// Another user's password (setting one's own, with the current one, gives nothing).
+/// A user's password. Another user's counts that user's whole grant set. One's own, set
+/// by proving the current one, gives nothing (the writer could already log in); set
+/// without that proof it hands the writer an unrestricted credential (a login), so a
+/// restricted credential may not (found by the model-based test).
 #[derive(Clone, Debug)]
 pub struct PasswordSet {
     pub user: Principal,
+    /// The writer proved the current password.
+    pub proven: bool,
 }
 
 impl Gives for PasswordSet {
     fn gains(&self, conn: &mut DbConnection, writer: &Writer) -> StorageResult<Vec<Gain>> {
-        if *writer.principal == self.user {
+        if *writer.principal != self.user {
+            return act_as(conn, &self.user);
+        }
+        if self.proven {
             return Ok(Vec::new());
         }
-        act_as(conn, &self.user)
+        Ok(vec![Gain::Credential {
+            restriction: None,
+            owner_holds: writer.policy.all_permissions(),
+            target: format!("a password (login) of {}", self.user),
+        }])
     }
 }
 
