@@ -1,0 +1,409 @@
+//! What the server accepts, written into the OpenAPI document once for every module: the
+//! identifier pattern (DESIGN §4.4), list paging and sorting bounds, the enumerations (scope
+//! levels, principal types, resource types and permissions of the catalogue, split phases,
+//! scope filters) in the spellings the server takes (any case where it takes any case),
+//! and the lengths and formats of names, descriptions, emails and passwords. Parameters get
+//! theirs by name (and, for `{type}`, by path); request bodies by schema and property, so a
+//! constraint sits here beside the others instead of in a hundred annotations.
+//!
+//! Each pattern describes exactly the strings the handler's check lets through, in a regex
+//! dialect that ECMA-262, Python and Rust's `regex` read alike (the unit tests compare
+//! them with the server's own validators). Pure: no I/O.
+
+use serde_json::{json, Map, Value};
+
+use crate::policy::permission::catalogue;
+use crate::policy::split::split_pairs;
+
+/// DESIGN §4.4's identifier pattern (`policy::ids`).
+pub const IDENTIFIER: &str = "^[a-zA-Z_][0-9a-zA-Z_$-]{0,127}$";
+
+/// What Rust's `char::is_whitespace` (Unicode White_Space) matches, as a class body: what
+/// `str::trim` removes.
+const WHITESPACE: &str =
+    "\\t\\n\\u000B\\f\\r \\u0085\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000";
+
+/// Whitespace and control characters (Rust's `char::is_control`), as a class body.
+const BLANK_OR_CONTROL: &str =
+    "\\u0000-\\u0020\\u007F-\\u00A0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000";
+
+/// A pattern matching `words` in any letter case (`[oO][fF][fF]`), whole.
+pub fn any_case(words: &[&str]) -> String {
+    let alternatives: Vec<String> = words
+        .iter()
+        .map(|w| {
+            w.chars()
+                .map(|c| {
+                    if c.is_ascii_alphabetic() {
+                        format!("[{}{}]", c.to_ascii_lowercase(), c.to_ascii_uppercase())
+                    } else if c.is_ascii_alphanumeric() || c == '_' {
+                        c.to_string()
+                    } else {
+                        format!("\\{c}")
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    format!("^(?:{})$", alternatives.join("|"))
+}
+
+/// A string that holds something besides whitespace (`trim()` leaves something).
+pub fn not_blank() -> String {
+    format!("[^{WHITESPACE}]")
+}
+
+/// An email address as `principals::common::normalize_email` takes it: one `@`, no
+/// whitespace or control characters, a dotted domain whose labels are not empty and do not
+/// start or end with `-`.
+pub fn email() -> String {
+    let c = format!("@{BLANK_OR_CONTROL}");
+    let label = format!("[^{c}.-](?:[^{c}.]*[^{c}.-])?");
+    format!("^[^{c}]+@{label}(?:\\.{label})+$")
+}
+
+/// A query value that the NG API reads as absent when empty or blank.
+fn blank_or(pattern: &str) -> String {
+    let inner = pattern.trim_start_matches('^').trim_end_matches('$');
+    format!("^(?:{inner}|[{WHITESPACE}]*)$")
+}
+
+const LEVELS: &[&str] = &["account", "organization", "org", "project"];
+const PRINCIPAL_TYPES: &[&str] = &["USER", "USER_GROUP", "SERVICE_ACCOUNT"];
+const CHECKABLE_TYPES: &[&str] = &["USER", "SERVICE_ACCOUNT"];
+const SCOPE_FILTERS: &[&str] = &["INCLUDING_CHILD_SCOPES", "EXCLUDING_CHILD_SCOPES"];
+
+fn string(pattern: String) -> Value {
+    json!({"type": "string", "pattern": pattern})
+}
+
+fn identifier() -> Value {
+    string(IDENTIFIER.to_owned())
+}
+
+fn level() -> Value {
+    string(any_case(LEVELS))
+}
+
+fn resource_types_any_case() -> String {
+    let types: Vec<&str> = catalogue()
+        .resource_types()
+        .iter()
+        .map(String::as_str)
+        .collect();
+    any_case(&types)
+}
+
+fn split_types_any_case() -> String {
+    let types: Vec<&str> = split_pairs().iter().map(|p| p.resource_type).collect();
+    any_case(&types)
+}
+
+fn permission_ref() -> Value {
+    json!({"$ref": "#/components/schemas/PermissionIdentifier"})
+}
+
+fn resource_type_ref() -> Value {
+    json!({"$ref": "#/components/schemas/ResourceType"})
+}
+
+/// Schemas every constraint below may refer to: the catalogue's permission identifiers and
+/// resource types.
+fn shared_schemas() -> Vec<(&'static str, Value)> {
+    let permissions: Vec<&str> = catalogue()
+        .all()
+        .iter()
+        .map(|p| p.identifier.as_str())
+        .collect();
+    let part = || json!({"type": ["string", "null"], "pattern": blank_or(IDENTIFIER)});
+    vec![
+        (
+            "ExplainResourceScope",
+            json!({
+                "type": "object",
+                "description": "Where the explained resource lives: the caller's account (absent or blank: that account), an organization, a project (with its organization).",
+                "properties": {"accountIdentifier": part(), "orgIdentifier": part(), "projectIdentifier": part()}
+            }),
+        ),
+        (
+            "PermissionIdentifier",
+            json!({"type": "string", "description": "A permission of the catalogue (`GET /v1/permissions`).", "enum": permissions}),
+        ),
+        (
+            "ResourceType",
+            json!({"type": "string", "description": "A resource type of the catalogue, upper case.", "enum": catalogue().resource_types()}),
+        ),
+    ]
+}
+
+/// The schema of a parameter, by where it is and what it is called; `None` leaves it as
+/// the annotation wrote it.
+fn parameter_schema(path: &str, location: &str, name: &str) -> Option<Value> {
+    let id_like = |v: Value| Some(v);
+    match (location, name) {
+        ("path", "type") if path.contains("/principals/") => {
+            id_like(string(any_case(CHECKABLE_TYPES)))
+        }
+        ("path", "type") => id_like(resource_type_ref()),
+        ("path", "resource_type") => id_like(string(split_types_any_case())),
+        ("path", _) => id_like(identifier()),
+        ("query", "page") => Some(json!({"type": "integer", "minimum": 0, "default": 0})),
+        ("query", "limit") => {
+            Some(json!({"type": "integer", "minimum": 1, "maximum": 100, "default": 30}))
+        }
+        ("query", "pageIndex") => Some(json!({"type": "integer", "minimum": 0, "default": 0})),
+        ("query", "pageSize") => {
+            Some(json!({"type": "integer", "minimum": 1, "maximum": 100, "default": 50}))
+        }
+        ("query", "sort") => Some(string(any_case(&["identifier", "name", "created", "updated"]))),
+        ("query", "order") => Some(string(any_case(&["ASC", "DESC"]))),
+        ("query", "sortOrders") => Some(string(sort_orders())),
+        ("query", "accountIdentifier") if path.starts_with("/ng/") || path.starts_with("/authz/") => {
+            None
+        }
+        ("query", "orgIdentifier" | "projectIdentifier") => Some(string(blank_or(IDENTIFIER))),
+        ("query", "scope_level") => Some(string(blank_or(&any_case(LEVELS)))),
+        ("query", "scope") => Some(string(format!(
+            "^[{WHITESPACE}]*{id}(?:/{id}){{0,2}}[{WHITESPACE}]*$",
+            id = IDENTIFIER.trim_start_matches('^').trim_end_matches('$')
+        ))),
+        ("query", "from" | "to" | "since") => Some(json!({"type": "integer"})),
+        _ => None,
+    }
+}
+
+/// `sortOrders` as `field[,ASC|DESC]` (blanks around each part allowed).
+fn sort_orders() -> String {
+    let ws = format!("[{WHITESPACE}]*");
+    let field = any_case(&[
+        "identifier",
+        "name",
+        "createdAt",
+        "created",
+        "lastModifiedAt",
+        "lastModified",
+        "updated",
+    ]);
+    let order = any_case(&["ASC", "DESC"]);
+    let inner = |p: &str| p.trim_start_matches('^').trim_end_matches('$').to_owned();
+    format!("^{ws}{}{ws}(?:,{ws}{}{ws})?$", inner(&field), inner(&order))
+}
+
+/// `(schema, property, constraint)`: the constraint's keys replace the property's (for an
+/// array, `items` describes each element).
+fn body_rules() -> Vec<(&'static str, &'static str, Value)> {
+    let id = || json!({"pattern": IDENTIFIER});
+    let ids = || json!({"items": identifier()});
+    let name = || json!({"minLength": 1, "maxLength": 256, "pattern": not_blank()});
+    let description = || json!({"maxLength": 1024});
+    let email = || json!({"maxLength": 254, "pattern": email()});
+    let password = || json!({"minLength": 8, "maxLength": 1024});
+    let levels = || json!({"items": level(), "minItems": 1});
+    let level = || json!({"pattern": any_case(LEVELS)});
+    let principal_type = || json!({"pattern": any_case(PRINCIPAL_TYPES)});
+    let scope_filter = || json!({"pattern": any_case(SCOPE_FILTERS)});
+    let permissions = || json!({"items": permission_ref()});
+    let any_type = || json!({"pattern": resource_types_any_case()});
+    let mut rules = vec![
+        ("OrgFields", "identifier", id()),
+        ("OrgFields", "name", name()),
+        ("OrgFields", "org", id()),
+        ("NgOrgDto", "identifier", id()),
+        ("NgOrgDto", "name", name()),
+        ("RoleRequest", "identifier", id()),
+        ("RoleRequest", "name", name()),
+        ("RoleRequest", "permissions", permissions()),
+        ("RoleRequest", "allowed_scope_levels", levels()),
+        ("NgRoleDto", "identifier", id()),
+        ("NgRoleDto", "name", name()),
+        ("NgRoleDto", "permissions", permissions()),
+        ("NgRoleDto", "allowedScopeLevels", levels()),
+        ("ResourceGroupRequest", "identifier", id()),
+        ("ResourceGroupRequest", "name", name()),
+        ("ResourceGroupRequest", "allowed_scope_levels", levels()),
+        ("IncludedScopeBody", "filter", scope_filter()),
+        ("IncludedScopeBody", "account", id()),
+        ("IncludedScopeBody", "org", id()),
+        ("IncludedScopeBody", "project", id()),
+        ("ResourceFilterBody", "resource_type", any_type()),
+        ("ResourceFilterBody", "identifiers", ids()),
+        ("NgResourceGroupDto", "identifier", id()),
+        ("NgResourceGroupDto", "name", name()),
+        ("NgResourceGroupDto", "allowedScopeLevels", levels()),
+        ("NgIncludedScope", "filter", scope_filter()),
+        ("NgIncludedScope", "accountIdentifier", id()),
+        ("NgIncludedScope", "orgIdentifier", id()),
+        ("NgIncludedScope", "projectIdentifier", id()),
+        ("NgResourceSelector", "resourceType", any_type()),
+        ("NgResourceSelector", "identifiers", ids()),
+        ("RoleAssignmentRequest", "identifier", id()),
+        ("RoleAssignmentRequest", "resource_group", id()),
+        ("RoleAssignmentRequest", "role", id()),
+        ("RoleReferenceBody", "identifier", id()),
+        ("RoleReferenceBody", "scope_level", level()),
+        ("PrincipalBody", "identifier", id()),
+        ("PrincipalBody", "type", principal_type()),
+        ("PrincipalBody", "scope_level", level()),
+        ("NgRoleAssignmentDto", "identifier", id()),
+        ("NgRoleAssignmentDto", "resourceGroupIdentifier", id()),
+        ("NgRoleAssignmentDto", "roleIdentifier", id()),
+        ("NgRoleReference", "identifier", id()),
+        ("NgRoleReference", "scopeLevel", level()),
+        ("NgPrincipal", "identifier", id()),
+        ("NgPrincipal", "type", principal_type()),
+        ("NgPrincipal", "scopeLevel", level()),
+        ("UserCreate", "identifier", id()),
+        ("UserCreate", "name", name()),
+        ("UserCreate", "email", email()),
+        ("UserCreate", "password", password()),
+        ("UserCreate", "organization", id()),
+        ("UserUpdate", "identifier", id()),
+        ("UserUpdate", "name", name()),
+        ("UserUpdate", "email", email()),
+        ("UserUpdate", "organization", id()),
+        ("PasswordChange", "password", password()),
+        ("UserGroupFields", "identifier", id()),
+        ("UserGroupFields", "name", name()),
+        ("UserGroupFields", "description", description()),
+        ("UserGroupFields", "users", ids()),
+        ("ServiceAccountCreate", "identifier", id()),
+        ("ServiceAccountCreate", "name", name()),
+        ("ServiceAccountCreate", "email", email()),
+        ("ServiceAccountCreate", "description", description()),
+        ("ServiceAccountUpdate", "identifier", id()),
+        ("ServiceAccountUpdate", "name", name()),
+        ("ServiceAccountUpdate", "email", email()),
+        ("ServiceAccountUpdate", "description", description()),
+        ("TokenCreate", "identifier", id()),
+        ("TokenCreate", "name", name()),
+        ("TokenCreate", "permissions", permissions()),
+        (
+            "TokenRotate",
+            "grace_seconds",
+            json!({"minimum": 0, "maximum": 2_592_000}),
+        ),
+        ("LoginRequest", "account", id()),
+        ("SplitRequest", "resource_type", json!({"pattern": split_types_any_case()})),
+        ("SplitRequest", "phase", json!({"pattern": any_case(&["off", "migration", "enforced"])})),
+        ("ExplainRequest", "permission", permission_ref()),
+        ("ExplainRequest", "resourceType", resource_type_ref()),
+        ("PrincipalIn", "identifier", id()),
+        ("PrincipalIn", "type", json!({"pattern": any_case(CHECKABLE_TYPES)})),
+        ("PrincipalIn", "scopeLevel", level()),
+        // The ACL answers `permitted: false` for a scope it cannot read; explain refuses it.
+        (
+            "ExplainRequest",
+            "resourceScope",
+            json!({"$ref": "#/components/schemas/ExplainResourceScope"}),
+        ),
+        ("AclRequest", "permissions", json!({"maxItems": 1000})),
+        ("PreviewRequest", "changes", json!({"minItems": 1, "maxItems": 100})),
+        (
+            "ChangeIn",
+            "method",
+            json!({"pattern": any_case(&["POST", "PUT", "DELETE"])}),
+        ),
+    ];
+    for scope in ["BodyScope"] {
+        for field in [
+            "accountIdentifier",
+            "orgIdentifier",
+            "projectIdentifier",
+            "account_identifier",
+            "org_identifier",
+            "project_identifier",
+        ] {
+            rules.push((scope, field, id()));
+        }
+    }
+    rules
+}
+
+/// Writes every constraint into `doc`: shared schemas, parameters, request bodies.
+pub fn apply(doc: &mut Value) {
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        for (name, schema) in shared_schemas() {
+            schemas.insert(name.to_owned(), schema);
+        }
+        for (schema, property, rule) in body_rules() {
+            let Some(target) = schemas
+                .get_mut(schema)
+                .and_then(|s| s.get_mut("properties"))
+                .and_then(|p| p.get_mut(property))
+            else {
+                continue;
+            };
+            merge(target, rule);
+        }
+    }
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Some(ops) = item.as_object_mut() else {
+            continue;
+        };
+        for op in ops.values_mut() {
+            let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
+                continue;
+            };
+            for p in params.iter_mut() {
+                constrain_parameter(path, p);
+            }
+        }
+    }
+}
+
+fn constrain_parameter(path: &str, p: &mut Value) {
+    let text = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let (location, name) = (text("in"), text("name"));
+    let required = p.get("required").and_then(Value::as_bool).unwrap_or(false);
+    let schema = match (location.as_str(), name.as_str()) {
+        ("query", "accountIdentifier") if required => Some(identifier()),
+        ("query", "accountIdentifier") => Some(string(blank_or(IDENTIFIER))),
+        ("query", "orgIdentifier") if required => Some(identifier()),
+        _ => parameter_schema(path, &location, &name),
+    };
+    if let (Some(schema), Some(obj)) = (schema, p.as_object_mut()) {
+        obj.insert("schema".into(), schema);
+    }
+}
+
+/// Replaces `target`'s keys with `rule`'s. A nullable property (`type: [string, null]`)
+/// keeps taking `null`: a `$ref` rule becomes `anyOf` [ref, null].
+fn merge(target: &mut Value, rule: Value) {
+    let nullable = target
+        .get("type")
+        .and_then(Value::as_array)
+        .is_some_and(|t| t.iter().any(|t| t == "null"));
+    let Some(obj) = target.as_object_mut() else {
+        return;
+    };
+    let Value::Object(rule) = rule else {
+        return;
+    };
+    if rule.contains_key("$ref") {
+        let description = obj.remove("description");
+        obj.clear();
+        let mut m = Map::new();
+        if nullable {
+            m.insert(
+                "anyOf".into(),
+                json!([Value::Object(rule), {"type": "null"}]),
+            );
+        } else {
+            m = rule;
+        }
+        if let Some(d) = description {
+            m.insert("description".into(), d);
+        }
+        *obj = m;
+        return;
+    }
+    for (k, v) in rule {
+        obj.insert(k, v);
+    }
+}
