@@ -147,11 +147,13 @@ fn parameter_schema(path: &str, location: &str, name: &str) -> Option<Value> {
         ("path", "type") => id_like(resource_type_ref()),
         ("path", "resource_type") => id_like(string(split_types_any_case())),
         ("path", _) => id_like(identifier()),
-        ("query", "page") => Some(json!({"type": "integer", "minimum": 0, "default": 0})),
+        ("query", "page") => Some(json!({"type": "integer", "minimum": 0, "maximum": i64::MAX, "default": 0})),
         ("query", "limit") => {
             Some(json!({"type": "integer", "minimum": 1, "maximum": 100, "default": 30}))
         }
-        ("query", "pageIndex") => Some(json!({"type": "integer", "minimum": 0, "default": 0})),
+        ("query", "pageIndex") => {
+            Some(json!({"type": "integer", "minimum": 0, "maximum": i64::MAX, "default": 0}))
+        }
         ("query", "pageSize") => {
             Some(json!({"type": "integer", "minimum": 1, "maximum": 100, "default": 50}))
         }
@@ -167,9 +169,22 @@ fn parameter_schema(path: &str, location: &str, name: &str) -> Option<Value> {
             "^[{WHITESPACE}]*{id}(?:/{id}){{0,2}}[{WHITESPACE}]*$",
             id = IDENTIFIER.trim_start_matches('^').trim_end_matches('$')
         ))),
-        ("query", "from" | "to" | "since") => Some(json!({"type": "integer"})),
+        ("query", "from" | "to" | "since") => {
+            Some(json!({"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX}))
+        }
         _ => None,
     }
+}
+
+/// A registry entry's attributes (`registry::validate_attributes`): at most 64, names of 1 to
+/// 128 characters that are not all blank, values of at most 1024; no control characters.
+fn attributes() -> Value {
+    let control = "\\u0000-\\u001F\\u007F-\\u009F";
+    json!({
+        "maxProperties": 64,
+        "propertyNames": {"minLength": 1, "maxLength": 128, "pattern": format!("^[^{control}]*[^{BLANK_OR_CONTROL}][^{control}]*$")},
+        "additionalProperties": {"type": "string", "maxLength": 1024, "pattern": format!("^[^{control}]*$")}
+    })
 }
 
 /// `sortOrders` as `field[,ASC|DESC]` (blanks around each part allowed).
@@ -207,7 +222,6 @@ fn body_rules() -> Vec<(&'static str, &'static str, Value)> {
     let mut rules = vec![
         ("OrgFields", "identifier", id()),
         ("OrgFields", "name", name()),
-        ("OrgFields", "org", id()),
         ("NgOrgDto", "identifier", id()),
         ("NgOrgDto", "name", name()),
         ("RoleRequest", "identifier", id()),
@@ -297,6 +311,12 @@ fn body_rules() -> Vec<(&'static str, &'static str, Value)> {
             json!({"$ref": "#/components/schemas/ExplainResourceScope"}),
         ),
         ("AclRequest", "permissions", json!({"maxItems": 1000})),
+        ("ResourceAttributes", "attributes", attributes()),
+        ("RoleAssignmentRequest", "managed", json!({"enum": [false, null]})),
+        ("NgRoleAssignmentDto", "managed", json!({"enum": [false, null]})),
+        ("NgRoleAssignmentDto", "resourceGroupIdentifier", id()),
+        ("TokenCreate", "valid_to", json!({"minimum": i64::MIN, "maximum": i64::MAX})),
+        ("PreviewRequest", "since", json!({"minimum": i64::MIN, "maximum": i64::MAX})),
         ("PreviewRequest", "changes", json!({"minItems": 1, "maxItems": 100})),
         (
             "ChangeIn",
@@ -329,14 +349,16 @@ pub fn apply(doc: &mut Value) {
             schemas.insert(name.to_owned(), schema);
         }
         for (schema, property, rule) in body_rules() {
-            let Some(target) = schemas
-                .get_mut(schema)
-                .and_then(|s| s.get_mut("properties"))
-                .and_then(|p| p.get_mut(property))
-            else {
-                continue;
-            };
-            merge(target, rule);
+            if let Some(target) = schemas.get_mut(schema).and_then(|s| property_of(s, property)) {
+                merge(target, rule);
+            }
+        }
+        for (schema, rule) in object_rules() {
+            if let Some(obj) = schemas.get_mut(schema).and_then(Value::as_object_mut) {
+                if let Value::Object(rule) = rule {
+                    obj.extend(rule);
+                }
+            }
         }
     }
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
@@ -357,6 +379,70 @@ pub fn apply(doc: &mut Value) {
     }
 }
 
+/// A property of an object schema, also inside its `allOf` parts (a `#[serde(flatten)]`
+/// struct is rendered as `allOf`).
+fn property_of<'a>(schema: &'a mut Value, property: &str) -> Option<&'a mut Value> {
+    if schema.pointer(&format!("/properties/{property}")).is_some() {
+        return schema.pointer_mut(&format!("/properties/{property}"));
+    }
+    schema
+        .get_mut("allOf")?
+        .as_array_mut()?
+        .iter_mut()
+        .find_map(|part| part.get_mut("properties")?.get_mut(property))
+}
+
+/// Rules between the fields of one object, added to the object schema itself.
+fn object_rules() -> Vec<(&'static str, Value)> {
+    let absent_or_empty = json!({"anyOf": [{"type": "null"}, {"type": "array", "maxItems": 0}]});
+    vec![
+        // An attribute filter names an attribute and at least one value, or neither is given.
+        (
+            "ResourceFilterBody",
+            json!({"anyOf": [
+                {"properties": {"attribute_name": {"type": "null"}, "attribute_values": absent_or_empty}},
+                {"required": ["attribute_name", "attribute_values"], "properties": {"attribute_name": {"type": "string", "minLength": 1}, "attribute_values": {"type": "array", "minItems": 1}}}
+            ]}),
+        ),
+        (
+            "NgAttributeFilter",
+            json!({"required": ["attributeName", "attributeValues"], "properties": {"attributeName": {"type": "string", "minLength": 1}, "attributeValues": {"type": "array", "minItems": 1}}}),
+        ),
+        // The role is named once: `role` or `role_reference`.
+        (
+            "RoleAssignmentRequest",
+            json!({"anyOf": [
+                {"required": ["role"], "properties": {"role": {"type": "string"}, "role_reference": {"type": "null"}}},
+                {"required": ["role_reference"], "properties": {"role": {"type": "null"}, "role_reference": {"type": "object"}}}
+            ]}),
+        ),
+        (
+            "NgRoleAssignmentDto",
+            json!({"anyOf": [
+                {"required": ["roleIdentifier"], "properties": {"roleIdentifier": {"type": "string"}, "roleReference": {"type": "null"}}},
+                {"required": ["roleReference"], "properties": {"roleIdentifier": {"type": "null"}, "roleReference": {"type": "object"}}}
+            ]}),
+        ),
+        // Asking about someone else names them.
+        ("PrincipalIn", json!({"required": ["identifier", "type"]})),
+        // A resource group takes all resources or filters, not both.
+        (
+            "ResourceGroupRequest",
+            json!({"anyOf": [
+                {"properties": {"include_all_resources": {"enum": [false, null]}}},
+                {"properties": {"resource_filter": absent_or_empty}}
+            ]}),
+        ),
+        (
+            "NgResourceFilter",
+            json!({"anyOf": [
+                {"properties": {"includeAllResources": {"enum": [false, null]}}},
+                {"properties": {"resources": absent_or_empty}}
+            ]}),
+        ),
+    ]
+}
+
 fn constrain_parameter(path: &str, p: &mut Value) {
     let text = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
     let (location, name) = (text("in"), text("name"));
@@ -365,6 +451,7 @@ fn constrain_parameter(path: &str, p: &mut Value) {
         ("query", "accountIdentifier") if required => Some(identifier()),
         ("query", "accountIdentifier") => Some(string(blank_or(IDENTIFIER))),
         ("query", "orgIdentifier") if required => Some(identifier()),
+        ("header", "Harness-Account") => Some(identifier()),
         _ => parameter_schema(path, &location, &name),
     };
     if let (Some(schema), Some(obj)) = (schema, p.as_object_mut()) {

@@ -83,6 +83,18 @@ fn statuses(method: &str, path: &str, op: &Map<String, Value>) -> Vec<&'static s
     out
 }
 
+/// The error body of an answer. The NG API (DESIGN §4.10) answers its errors in Harness's
+/// shape; a request refused before it reaches the NG API (a path that cannot be normalized
+/// safely) gets the common one.
+fn error_body(ng: bool, status: &str) -> Value {
+    let reference = |name: &str| json!({"$ref": format!("#/components/schemas/{name}")});
+    match (ng, status) {
+        (false, _) => reference("Error"),
+        (true, "400") => json!({"anyOf": [reference("NgErrorBody"), reference("Error")]}),
+        (true, _) => reference("NgErrorBody"),
+    }
+}
+
 /// Declares every `{name}` of the path as a path parameter of the operation.
 fn declare_path_params(op: &mut Map<String, Value>, names: &[String]) {
     let list = op
@@ -177,8 +189,6 @@ fn complete_operation(method: &str, path: &str, op: &mut Map<String, Value>) {
             .entry(status.to_owned())
             .or_insert_with(|| json!({}));
     }
-    // The NG API (DESIGN §4.10) answers its errors in Harness's shape.
-    let error = if ng { "NgErrorBody" } else { "Error" };
     for (status, response) in responses.iter_mut() {
         let Some(r) = response.as_object_mut() else {
             continue;
@@ -186,9 +196,8 @@ fn complete_operation(method: &str, path: &str, op: &mut Map<String, Value>) {
         r.entry("description")
             .or_insert_with(|| Value::String(status_description(status).to_owned()));
         if status.starts_with('4') || status.starts_with('5') {
-            r.entry("content").or_insert_with(|| {
-                json!({"application/json": {"schema": {"$ref": format!("#/components/schemas/{error}")}}})
-            });
+            r.entry("content")
+                .or_insert_with(|| json!({"application/json": {"schema": error_body(ng, status)}}));
         }
         if matches!(status.as_str(), "429" | "503") {
             r.entry("headers").or_insert_with(|| {
