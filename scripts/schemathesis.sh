@@ -59,7 +59,7 @@ SCOPEGATE_SCHEMATHESIS_JWT=$(python3 -c 'import secrets; print(secrets.token_hex
 field() { python3 -c "import json, sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$work/bootstrap.json" "$1"; }
 token=$(field token)
 admin_user=$(field user)
-RUST_LOG=error "$bin" serve --config "$work/scopegate.toml" >"$work/server.log" 2>&1 &
+RUST_LOG=warn "$bin" serve --config "$work/scopegate.toml" >"$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 100); do
   curl -fs "$base/healthz" >/dev/null 2>&1 && break
@@ -93,6 +93,10 @@ schemathesis run "$base/api-docs/openapi.json" \
   --report junit --report-dir "$report" \
   "${seed[@]}" "$@" || status=$?
 echo "schemathesis finished in $(( $(date +%s) - started )) s with exit code $status"
+if [ "$status" -ne 0 ]; then
+  echo "server errors logged during the run:"
+  grep -E '"level":"(ERROR|WARN)"|ERROR|panicked' "$work/server.log" | tail -20 || true
+fi
 if ! kill -0 "$server" 2>/dev/null; then
   echo "the server died during the run:" >&2
   tail -50 "$work/server.log" >&2

@@ -318,6 +318,16 @@ fn body_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("TokenCreate", "valid_to", json!({"minimum": i64::MIN, "maximum": i64::MAX})),
         ("PreviewRequest", "since", json!({"minimum": i64::MIN, "maximum": i64::MAX})),
         ("PreviewRequest", "changes", json!({"minItems": 1, "maxItems": 100})),
+        ("NgRoleAssignmentFilter", "principalTypeFilter", json!({"items": string(any_case(PRINCIPAL_TYPES))})),
+        ("NgRoleAssignmentFilter", "principalScopeLevelFilter", json!({"items": string(any_case(LEVELS))})),
+        ("NgRoleAssignmentFilter", "roleScopeLevelFilter", json!({"items": string(any_case(LEVELS))})),
+        ("NgPrincipalFilter", "type", principal_type()),
+        ("NgPrincipalFilter", "scopeLevel", level()),
+        (
+            "NgRoleAssignmentFilter",
+            "scopeFilters",
+            json!({"description": "Not supported (filter one scope at a time through the query): absent, null or empty.", "anyOf": [{"type": "null"}, {"type": "array", "maxItems": 0}]}),
+        ),
         (
             "ChangeIn",
             "method",
@@ -339,8 +349,79 @@ fn body_rules() -> Vec<(&'static str, &'static str, Value)> {
     rules
 }
 
+/// Paths a policy preview never runs (`admin::preview`): reads, sessions and previews.
+const NOT_WRITES: &[&str] = &[
+    "/v1/policy",
+    "/v1/auth",
+    "/v1/access",
+    "/v1/principals",
+    "/v1/audit-events",
+    "/v1/permissions",
+];
+
+/// A preview change is one admin write of the document: for each method and body, the paths
+/// that take it (path parameters filled in, `{type}` a catalogue resource type).
+fn preview_changes(doc: &Value) -> Value {
+    let segment = IDENTIFIER.trim_start_matches('^').trim_end_matches('$');
+    // The registry takes a catalogue type as written (upper case).
+    let types = catalogue().resource_types().join("|");
+    let types = format!("(?:{types})");
+    let mut groups: Vec<((String, Value), Vec<String>)> = Vec::new();
+    for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+        if !path.starts_with("/v1/") || NOT_WRITES.iter().any(|p| path.starts_with(p)) {
+            continue;
+        }
+        let regex: Vec<String> = path
+            .split('/')
+            .map(|s| match s {
+                "{type}" => types.clone(),
+                s if s.starts_with('{') => segment.to_owned(),
+                s => s.replace('.', "\\."),
+            })
+            .collect();
+        let regex = regex.join("/");
+        for method in ["post", "put", "delete"] {
+            let Some(op) = item.get(method) else {
+                continue;
+            };
+            // A write without a body ignores one.
+            let body = op
+                .pointer("/requestBody/content/application~1json/schema")
+                .cloned()
+                .unwrap_or_else(|| json!({}));
+            let key = (method.to_uppercase(), body);
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, paths)) => paths.push(regex.clone()),
+                None => groups.push((key, vec![regex.clone()])),
+            }
+        }
+    }
+    let alternatives: Vec<Value> = groups
+        .into_iter()
+        .map(|((method, body), paths)| {
+            let mut required = vec!["method", "path"];
+            if body.get("$ref").is_some() {
+                required.push("body");
+            }
+            json!({
+                "required": required,
+                "properties": {
+                    "method": {"type": "string", "pattern": any_case(&[method.as_str()])},
+                    "path": {"type": "string", "pattern": format!("^(?:{})$", paths.join("|"))},
+                    "body": body
+                }
+            })
+        })
+        .collect();
+    json!({"anyOf": alternatives})
+}
+
 /// Writes every constraint into `doc`: shared schemas, parameters, request bodies.
 pub fn apply(doc: &mut Value) {
+    let changes = preview_changes(doc);
+    if let Some(change) = doc.pointer_mut("/components/schemas/ChangeIn") {
+        merge(change, json!({"allOf": [changes], "description": "One admin write of this account: a method, an admin API path the method takes (not a read, login, access check or preview), and the JSON body that write takes (none for DELETE)."}));
+    }
     if let Some(schemas) = doc
         .pointer_mut("/components/schemas")
         .and_then(Value::as_object_mut)
@@ -354,10 +435,13 @@ pub fn apply(doc: &mut Value) {
             }
         }
         for (schema, rule) in object_rules() {
-            if let Some(obj) = schemas.get_mut(schema).and_then(Value::as_object_mut) {
-                if let Value::Object(rule) = rule {
-                    obj.extend(rule);
-                }
+            if let Some(all) = schemas
+                .get_mut(schema)
+                .and_then(Value::as_object_mut)
+                .map(|o| o.entry("allOf").or_insert_with(|| json!([])))
+                .and_then(Value::as_array_mut)
+            {
+                all.push(rule);
             }
         }
     }
@@ -408,23 +492,32 @@ fn object_rules() -> Vec<(&'static str, Value)> {
             "NgAttributeFilter",
             json!({"required": ["attributeName", "attributeValues"], "properties": {"attributeName": {"type": "string", "minLength": 1}, "attributeValues": {"type": "array", "minItems": 1}}}),
         ),
-        // The role is named once: `role` or `role_reference`.
+        // The role is named by `role` or `role_reference` (both: the same role).
         (
             "RoleAssignmentRequest",
             json!({"anyOf": [
-                {"required": ["role"], "properties": {"role": {"type": "string"}, "role_reference": {"type": "null"}}},
-                {"required": ["role_reference"], "properties": {"role": {"type": "null"}, "role_reference": {"type": "object"}}}
+                {"required": ["role"], "properties": {"role": {"type": "string"}}},
+                {"required": ["role_reference"], "properties": {"role_reference": {"type": "object"}}}
             ]}),
         ),
         (
             "NgRoleAssignmentDto",
             json!({"anyOf": [
-                {"required": ["roleIdentifier"], "properties": {"roleIdentifier": {"type": "string"}, "roleReference": {"type": "null"}}},
-                {"required": ["roleReference"], "properties": {"roleIdentifier": {"type": "null"}, "roleReference": {"type": "object"}}}
+                {"required": ["roleIdentifier"], "properties": {"roleIdentifier": {"type": "string"}}},
+                {"required": ["roleReference"], "properties": {"roleReference": {"type": "object"}}}
             ]}),
         ),
         // Asking about someone else names them.
-        ("PrincipalIn", json!({"required": ["identifier", "type"]})),
+        (
+            "PrincipalIn",
+            json!({"required": ["identifier", "type"], "properties": {"identifier": {"type": "string"}, "type": {"type": "string"}}}),
+        ),
+        // Without a `Harness-Account` header the body names the account (the document asks
+        // for it always).
+        (
+            "LoginRequest",
+            json!({"required": ["account"], "properties": {"account": {"type": "string"}}}),
+        ),
         // A resource group takes all resources or filters, not both.
         (
             "ResourceGroupRequest",
