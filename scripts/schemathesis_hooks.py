@@ -237,6 +237,14 @@ def fix_v1_body(case, body):
         account = case.headers.get("Harness-Account") if case.headers else None
         if account is not None and "account" in body:
             body["account"] = account
+    principal = body.get("principal")
+    if path in ("/v1/access/explain", "/authz/api/acl") and isinstance(principal, dict):
+        # Someone asked about is named (identifier and type, or Harness's older spelling);
+        # the document says so in words: without both, the question is about the caller.
+        named = principal.get("identifier") or principal.get("principalIdentifier")
+        typed = principal.get("type") or principal.get("principalType")
+        if not (isinstance(named, str) and isinstance(typed, str)):
+            body.pop("principal")
     if path == "/v1/access/explain" and isinstance(body.get("resourceScope"), dict):
         rs = body["resourceScope"]
         if not blank(rs.get("accountIdentifier")):
@@ -356,7 +364,7 @@ def before_call(context, case, kwargs):
         return
     if case.path == "/v1/policy/preview":
         fix_preview(case.body)
-    elif case.path.startswith("/v1/"):
+    elif case.path.startswith("/v1/") or case.path == "/authz/api/acl":
         fix_v1_body(case, case.body)
     else:
         fix_ng_body(case, case.body)

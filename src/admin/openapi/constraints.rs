@@ -311,9 +311,11 @@ fn body_rules() -> Vec<(&'static str, &'static str, Value)> {
             json!({"$ref": "#/components/schemas/ExplainResourceScope"}),
         ),
         ("AclRequest", "permissions", json!({"maxItems": 1000})),
+        // Required although optional in Rust (`REQUIRED`), so never null.
+        ("LoginRequest", "account", json!({"type": "string"})),
+        ("NgAttributeFilter", "attributeName", json!({"type": "string", "minLength": 1})),
+        ("NgAttributeFilter", "attributeValues", json!({"type": "array", "minItems": 1})),
         ("ResourceAttributes", "attributes", attributes()),
-        ("RoleAssignmentRequest", "managed", json!({"enum": [false, null]})),
-        ("NgRoleAssignmentDto", "managed", json!({"enum": [false, null]})),
         ("NgRoleAssignmentDto", "resourceGroupIdentifier", id()),
         ("TokenCreate", "valid_to", json!({"minimum": i64::MIN, "maximum": i64::MAX})),
         ("PreviewRequest", "since", json!({"minimum": i64::MIN, "maximum": i64::MAX})),
@@ -326,7 +328,7 @@ fn body_rules() -> Vec<(&'static str, &'static str, Value)> {
         (
             "NgRoleAssignmentFilter",
             "scopeFilters",
-            json!({"description": "Not supported (filter one scope at a time through the query): absent, null or empty.", "anyOf": [{"type": "null"}, {"type": "array", "maxItems": 0}]}),
+            json!({"description": "Not supported (filter one scope at a time through the query): absent, null or empty.", "maxItems": 0}),
         ),
         (
             "ChangeIn",
@@ -434,6 +436,16 @@ pub fn apply(doc: &mut Value) {
                 merge(target, rule);
             }
         }
+        for (schema, names) in REQUIRED {
+            if let Some(required) = schemas
+                .get_mut(*schema)
+                .and_then(Value::as_object_mut)
+                .map(|o| o.entry("required").or_insert_with(|| json!([])))
+                .and_then(Value::as_array_mut)
+            {
+                required.extend(names.iter().map(|n| json!(n)));
+            }
+        }
         for (schema, rule) in object_rules() {
             if let Some(all) = schemas
                 .get_mut(schema)
@@ -476,7 +488,17 @@ fn property_of<'a>(schema: &'a mut Value, property: &str) -> Option<&'a mut Valu
         .find_map(|part| part.get_mut("properties")?.get_mut(property))
 }
 
-/// Rules between the fields of one object, added to the object schema itself.
+/// Properties an object must have although the Rust type takes them as optional: without
+/// `Harness-Account` a login names its account (the document asks for it always); an NG
+/// attribute filter names an attribute and a value. (A `principal` asked about needs its
+/// identifier and type too, but Harness's older spelling `principalIdentifier` and
+/// `principalType` satisfies that, which the document describes in words.)
+const REQUIRED: &[(&str, &[&str])] = &[
+    ("LoginRequest", &["account"]),
+    ("NgAttributeFilter", &["attributeName", "attributeValues"]),
+];
+
+/// Rules between the fields of one object, added to the object schema itself (`allOf`).
 fn object_rules() -> Vec<(&'static str, Value)> {
     let absent_or_empty = json!({"anyOf": [{"type": "null"}, {"type": "array", "maxItems": 0}]});
     vec![
@@ -488,35 +510,29 @@ fn object_rules() -> Vec<(&'static str, Value)> {
                 {"required": ["attribute_name", "attribute_values"], "properties": {"attribute_name": {"type": "string", "minLength": 1}, "attribute_values": {"type": "array", "minItems": 1}}}
             ]}),
         ),
-        (
-            "NgAttributeFilter",
-            json!({"required": ["attributeName", "attributeValues"], "properties": {"attributeName": {"type": "string", "minLength": 1}, "attributeValues": {"type": "array", "minItems": 1}}}),
-        ),
         // The role is named by `role` or `role_reference` (both: the same role).
         (
             "RoleAssignmentRequest",
             json!({"anyOf": [
-                {"required": ["role"], "properties": {"role": {"type": "string"}}},
-                {"required": ["role_reference"], "properties": {"role_reference": {"type": "object"}}}
+                {"required": ["role"], "properties": {"role": {"not": {"type": "null"}}}},
+                {"required": ["role_reference"], "properties": {"role_reference": {"not": {"type": "null"}}}}
             ]}),
         ),
         (
             "NgRoleAssignmentDto",
             json!({"anyOf": [
-                {"required": ["roleIdentifier"], "properties": {"roleIdentifier": {"type": "string"}}},
-                {"required": ["roleReference"], "properties": {"roleReference": {"type": "object"}}}
+                {"required": ["roleIdentifier"], "properties": {"roleIdentifier": {"not": {"type": "null"}}}},
+                {"required": ["roleReference"], "properties": {"roleReference": {"not": {"type": "null"}}}}
             ]}),
         ),
-        // Asking about someone else names them.
+        // Managed assignments are created by scopegate only.
         (
-            "PrincipalIn",
-            json!({"required": ["identifier", "type"], "properties": {"identifier": {"type": "string"}, "type": {"type": "string"}}}),
+            "RoleAssignmentRequest",
+            json!({"anyOf": [{"properties": {"managed": {"enum": [false, null]}}}]}),
         ),
-        // Without a `Harness-Account` header the body names the account (the document asks
-        // for it always).
         (
-            "LoginRequest",
-            json!({"required": ["account"], "properties": {"account": {"type": "string"}}}),
+            "NgRoleAssignmentDto",
+            json!({"anyOf": [{"properties": {"managed": {"enum": [false, null]}}}]}),
         ),
         // A resource group takes all resources or filters, not both.
         (
