@@ -140,7 +140,8 @@ impl Db {
         if let DbConnection::Sqlite(s) = conn {
             use diesel::connection::SimpleConnection;
             if let Err(e) = s.batch_execute("UPDATE epochs SET policy = policy WHERE 0") {
-                let _ = <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);
+                let _ =
+                    <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);
                 return Err(e.into());
             }
         }

@@ -134,7 +134,9 @@ where
         Some(f) if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 => {
             Ok(Some(f as i64))
         }
-        _ => Err(D::Error::custom(format!("invalid value: {n}, expected an integer"))),
+        _ => Err(D::Error::custom(format!(
+            "invalid value: {n}, expected an integer"
+        ))),
     }
 }
 

@@ -18,7 +18,10 @@ fn concrete(path: &str) -> String {
 #[actix_web::test]
 async fn every_405_lists_the_methods_the_document_gives_its_path() {
     let app = TestApp::start().await;
-    let doc = app.call("GET", "/api-docs/openapi.json", None, None).await.body;
+    let doc = app
+        .call("GET", "/api-docs/openapi.json", None, None)
+        .await
+        .body;
     let mut checked = 0;
     for (path, item) in doc["paths"].as_object().expect("paths") {
         let documented: Vec<String> = ["get", "put", "post", "delete", "patch"]
@@ -35,7 +38,11 @@ async fn every_405_lists_the_methods_the_document_gives_its_path() {
             .as_object()
             .into_iter()
             .flat_map(|ops| ops.values())
-            .any(|op| op["tags"].as_array().is_some_and(|t| t.iter().any(|t| t == "Harness NG API")));
+            .any(|op| {
+                op["tags"]
+                    .as_array()
+                    .is_some_and(|t| t.iter().any(|t| t == "Harness NG API"))
+            });
         let mut urls = vec![concrete(path)];
         if path.starts_with("/ng/") || path.starts_with("/authz/") {
             urls.push(format!("/gateway{}", concrete(path)));
@@ -48,7 +55,11 @@ async fn every_405_lists_the_methods_the_document_gives_its_path() {
                 Some(documented.join(", ").as_str()),
                 "{other} {url}"
             );
-            assert_eq!(got.body["code"], "METHOD_NOT_ALLOWED", "{other} {url}: {}", got.body);
+            assert_eq!(
+                got.body["code"], "METHOD_NOT_ALLOWED",
+                "{other} {url}: {}",
+                got.body
+            );
             if ng {
                 assert_eq!(got.body["status"], "ERROR", "{other} {url}: {}", got.body);
             }
@@ -98,7 +109,9 @@ async fn a_body_is_a_json_object_and_integers_may_carry_a_zero_fraction() {
     assert_eq!(app.admin("POST", "/v1/users", Some(user)).await.status, 201);
     // serde reads a struct from an array too: `[null, null]` used to update nothing, 200.
     for body in [json!([null, null]), json!("x"), json!(3)] {
-        let got = app.admin("PUT", "/v1/users/alice", Some(body.clone())).await;
+        let got = app
+            .admin("PUT", "/v1/users/alice", Some(body.clone()))
+            .await;
         assert_eq!(got.status, 400, "{body}: {}", got.body);
         assert_eq!(got.body["code"], "INVALID_REQUEST");
     }

@@ -147,7 +147,9 @@ fn parameter_schema(path: &str, location: &str, name: &str) -> Option<Value> {
         ("path", "type") => id_like(resource_type_ref()),
         ("path", "resource_type") => id_like(string(split_types_any_case())),
         ("path", _) => id_like(identifier()),
-        ("query", "page") => Some(json!({"type": "integer", "minimum": 0, "maximum": i64::MAX, "default": 0})),
+        ("query", "page") => {
+            Some(json!({"type": "integer", "minimum": 0, "maximum": i64::MAX, "default": 0}))
+        }
         ("query", "limit") => {
             Some(json!({"type": "integer", "minimum": 1, "maximum": 100, "default": 30}))
         }
@@ -157,10 +159,17 @@ fn parameter_schema(path: &str, location: &str, name: &str) -> Option<Value> {
         ("query", "pageSize") => {
             Some(json!({"type": "integer", "minimum": 1, "maximum": 100, "default": 50}))
         }
-        ("query", "sort") => Some(string(any_case(&["identifier", "name", "created", "updated"]))),
+        ("query", "sort") => Some(string(any_case(&[
+            "identifier",
+            "name",
+            "created",
+            "updated",
+        ]))),
         ("query", "order") => Some(string(any_case(&["ASC", "DESC"]))),
         ("query", "sortOrders") => Some(string(sort_orders())),
-        ("query", "accountIdentifier") if path.starts_with("/ng/") || path.starts_with("/authz/") => {
+        ("query", "accountIdentifier")
+            if path.starts_with("/ng/") || path.starts_with("/authz/") =>
+        {
             None
         }
         ("query", "orgIdentifier" | "projectIdentifier") => Some(string(blank_or(IDENTIFIER))),
@@ -297,12 +306,24 @@ fn body_rules() -> Vec<(&'static str, &'static str, Value)> {
             json!({"minimum": 0, "maximum": 2_592_000}),
         ),
         ("LoginRequest", "account", id()),
-        ("SplitRequest", "resource_type", json!({"pattern": split_types_any_case()})),
-        ("SplitRequest", "phase", json!({"pattern": any_case(&["off", "migration", "enforced"])})),
+        (
+            "SplitRequest",
+            "resource_type",
+            json!({"pattern": split_types_any_case()}),
+        ),
+        (
+            "SplitRequest",
+            "phase",
+            json!({"pattern": any_case(&["off", "migration", "enforced"])}),
+        ),
         ("ExplainRequest", "permission", permission_ref()),
         ("ExplainRequest", "resourceType", resource_type_ref()),
         ("PrincipalIn", "identifier", id()),
-        ("PrincipalIn", "type", json!({"pattern": any_case(CHECKABLE_TYPES)})),
+        (
+            "PrincipalIn",
+            "type",
+            json!({"pattern": any_case(CHECKABLE_TYPES)}),
+        ),
         ("PrincipalIn", "scopeLevel", level()),
         // The ACL answers `permitted: false` for a scope it cannot read; explain refuses it.
         (
@@ -313,16 +334,48 @@ fn body_rules() -> Vec<(&'static str, &'static str, Value)> {
         ("AclRequest", "permissions", json!({"maxItems": 1000})),
         // Required although optional in Rust (`REQUIRED`), so never null.
         ("LoginRequest", "account", json!({"type": "string"})),
-        ("NgAttributeFilter", "attributeName", json!({"type": "string", "minLength": 1})),
-        ("NgAttributeFilter", "attributeValues", json!({"type": "array", "minItems": 1})),
+        (
+            "NgAttributeFilter",
+            "attributeName",
+            json!({"type": "string", "minLength": 1}),
+        ),
+        (
+            "NgAttributeFilter",
+            "attributeValues",
+            json!({"type": "array", "minItems": 1}),
+        ),
         ("ResourceAttributes", "attributes", attributes()),
         ("NgRoleAssignmentDto", "resourceGroupIdentifier", id()),
-        ("TokenCreate", "valid_to", json!({"minimum": i64::MIN, "maximum": i64::MAX})),
-        ("PreviewRequest", "since", json!({"minimum": i64::MIN, "maximum": i64::MAX})),
-        ("PreviewRequest", "changes", json!({"minItems": 1, "maxItems": 100})),
-        ("NgRoleAssignmentFilter", "principalTypeFilter", json!({"items": string(any_case(PRINCIPAL_TYPES))})),
-        ("NgRoleAssignmentFilter", "principalScopeLevelFilter", json!({"items": string(any_case(LEVELS))})),
-        ("NgRoleAssignmentFilter", "roleScopeLevelFilter", json!({"items": string(any_case(LEVELS))})),
+        (
+            "TokenCreate",
+            "valid_to",
+            json!({"minimum": i64::MIN, "maximum": i64::MAX}),
+        ),
+        (
+            "PreviewRequest",
+            "since",
+            json!({"minimum": i64::MIN, "maximum": i64::MAX}),
+        ),
+        (
+            "PreviewRequest",
+            "changes",
+            json!({"minItems": 1, "maxItems": 100}),
+        ),
+        (
+            "NgRoleAssignmentFilter",
+            "principalTypeFilter",
+            json!({"items": string(any_case(PRINCIPAL_TYPES))}),
+        ),
+        (
+            "NgRoleAssignmentFilter",
+            "principalScopeLevelFilter",
+            json!({"items": string(any_case(LEVELS))}),
+        ),
+        (
+            "NgRoleAssignmentFilter",
+            "roleScopeLevelFilter",
+            json!({"items": string(any_case(LEVELS))}),
+        ),
         ("NgPrincipalFilter", "type", principal_type()),
         ("NgPrincipalFilter", "scopeLevel", level()),
         (
@@ -422,7 +475,10 @@ fn preview_changes(doc: &Value) -> Value {
 pub fn apply(doc: &mut Value) {
     let changes = preview_changes(doc);
     if let Some(change) = doc.pointer_mut("/components/schemas/ChangeIn") {
-        merge(change, json!({"allOf": [changes], "description": "One admin write of this account: a method, an admin API path the method takes (not a read, login, access check or preview), and the JSON body that write takes (none for DELETE)."}));
+        merge(
+            change,
+            json!({"allOf": [changes], "description": "One admin write of this account: a method, an admin API path the method takes (not a read, login, access check or preview), and the JSON body that write takes (none for DELETE)."}),
+        );
     }
     if let Some(schemas) = doc
         .pointer_mut("/components/schemas")
@@ -432,7 +488,10 @@ pub fn apply(doc: &mut Value) {
             schemas.insert(name.to_owned(), schema);
         }
         for (schema, property, rule) in body_rules() {
-            if let Some(target) = schemas.get_mut(schema).and_then(|s| property_of(s, property)) {
+            if let Some(target) = schemas
+                .get_mut(schema)
+                .and_then(|s| property_of(s, property))
+            {
                 merge(target, rule);
             }
         }
@@ -553,7 +612,12 @@ fn object_rules() -> Vec<(&'static str, Value)> {
 }
 
 fn constrain_parameter(path: &str, p: &mut Value) {
-    let text = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let text = |k: &str| {
+        p.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
     let (location, name) = (text("in"), text("name"));
     let required = p.get("required").and_then(Value::as_bool).unwrap_or(false);
     let schema = match (location.as_str(), name.as_str()) {

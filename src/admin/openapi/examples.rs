@@ -24,7 +24,10 @@ pub fn apply(doc: &mut Value) -> Vec<String> {
         let text = |k: &str| e.get(k).and_then(Value::as_str).unwrap_or_default();
         let method = text("method");
         let paths: Vec<String> = if e.get("scoped").and_then(Value::as_bool) == Some(true) {
-            SCOPES.iter().map(|s| format!("{s}{}", text("tail"))).collect()
+            SCOPES
+                .iter()
+                .map(|s| format!("{s}{}", text("tail")))
+                .collect()
         } else {
             vec![text("path").to_owned()]
         };
@@ -62,13 +65,23 @@ fn default_scope_examples(doc: &mut Value) {
     let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
         return;
     };
-    for op in paths.values_mut().filter_map(Value::as_object_mut).flat_map(|i| i.values_mut()) {
+    for op in paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|i| i.values_mut())
+    {
         let Some(list) = op.get_mut("parameters").and_then(Value::as_array_mut) else {
             continue;
         };
-        for p in list.iter_mut().filter(|p| p.get("in").and_then(Value::as_str) == Some("path")) {
+        for p in list
+            .iter_mut()
+            .filter(|p| p.get("in").and_then(Value::as_str) == Some("path"))
+        {
             let name = p.get("name").and_then(Value::as_str).unwrap_or_default();
-            let value = SCOPE_PARAMS.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+            let value = SCOPE_PARAMS
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| *v);
             if let (Some(value), Some(obj)) = (value, p.as_object_mut()) {
                 obj.entry("example").or_insert_with(|| json!(value));
             }
@@ -102,6 +115,9 @@ mod tests {
     fn every_example_names_an_operation() {
         let mut doc = super::super::document();
         let missing = super::apply(&mut doc);
-        assert!(missing.is_empty(), "examples for unknown operations: {missing:?}");
+        assert!(
+            missing.is_empty(),
+            "examples for unknown operations: {missing:?}"
+        );
     }
 }
