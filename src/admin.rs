@@ -36,7 +36,8 @@ pub mod splits;
 
 use std::sync::Arc;
 
-use actix_web::{web, HttpResponse, Resource};
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{web, HttpRequest, HttpResponse, Resource};
 use utoipa::OpenApi;
 
 use crate::authn::Authenticator;
@@ -54,21 +55,33 @@ pub struct AdminState {
     pub routes: Arc<RouteTable>,
 }
 
-async fn method_not_allowed() -> HttpResponse {
-    ApiError::new(
+async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
+    let res = ApiError::new(
         ErrorCode::MethodNotAllowed,
         "method not allowed on this path",
     )
-    .response()
+    .response();
+    with_allow(&req, res)
 }
 
-/// A resource for several patterns (see [`scoped`]) answering JSON 405 for methods it
-/// does not route.
+/// Adds `Allow` to a 405 (RFC 9110 §15.5.6): the methods the matched path takes, as the
+/// OpenAPI document lists them (`openapi::allowed_methods`; the integration tests check that
+/// the document and the routes agree).
+pub fn with_allow(req: &HttpRequest, mut res: HttpResponse) -> HttpResponse {
+    let pattern = req.match_pattern().unwrap_or_else(|| req.path().to_owned());
+    if let Ok(value) = HeaderValue::from_str(openapi::allowed_methods(&pattern)) {
+        res.headers_mut().insert(header::ALLOW, value);
+    }
+    res
+}
+
+/// A resource for several patterns (see [`scoped`]) answering JSON 405 (with `Allow`) for
+/// methods it does not route.
 pub fn resources(patterns: Vec<String>) -> Resource {
     web::resource(patterns).default_service(web::to(method_not_allowed))
 }
 
-/// A resource for one path answering JSON 405 for methods it does not route.
+/// A resource for one path answering JSON 405 (with `Allow`) for methods it does not route.
 pub fn resource(path: &str) -> Resource {
     web::resource(path).default_service(web::to(method_not_allowed))
 }

@@ -134,6 +134,17 @@ impl Db {
         let mut pooled = pool.get()?;
         let conn: &mut DbConnection = &mut pooled;
         <DbConnection as Connection>::TransactionManager::begin_transaction(conn)?;
+        // Take SQLite's write lock now, as `transaction` does: a deferred transaction that
+        // read first and writes later fails at once with "database is locked" when another
+        // writer committed in between (issue 13: a 500 under concurrent writes).
+        if let DbConnection::Sqlite(s) = conn {
+            use diesel::connection::SimpleConnection;
+            if let Err(e) = s.batch_execute("UPDATE epochs SET policy = policy WHERE 0") {
+                let _ =
+                    <DbConnection as Connection>::TransactionManager::rollback_transaction(conn);
+                return Err(e.into());
+            }
+        }
         Ok(PreviewDb {
             conn: Arc::new(Mutex::new(pooled)),
         })

@@ -11,6 +11,7 @@ use actix_web::http::header;
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::StreamExt;
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 
 use super::AdminState;
 use crate::web::{ApiError, ErrorCode};
@@ -83,8 +84,11 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             "JSON nests deeper than {MAX_DEPTH} levels"
         )));
     }
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err(ApiError::invalid("a JSON body is required"));
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        None => return Err(ApiError::invalid("a JSON body is required")),
+        // Every admin body is an object; serde would also read a struct from an array.
+        Some(b'{') => {}
+        Some(_) => return Err(ApiError::invalid("the body must be a JSON object")),
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|e| {
@@ -109,6 +113,31 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             )),
         }
     })
+}
+
+/// Reads an optional integer field that JSON may also spell as a number with a zero
+/// fraction (`5.0`, `1e3`): JSON Schema's `integer`, which the document promises. Use with
+/// `#[serde(default, deserialize_with = "…")]`.
+pub fn integer<'de, D>(d: D) -> Result<Option<i64>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    use serde::de::Error;
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    if let Some(i) = n.as_i64() {
+        return Ok(Some(i));
+    }
+    match n.as_f64() {
+        // `i64::MAX as f64` rounds up to 2^63, which does not fit: keep strictly below it.
+        Some(f) if f.fract() == 0.0 && f >= i64::MIN as f64 && f < i64::MAX as f64 => {
+            Ok(Some(f as i64))
+        }
+        _ => Err(D::Error::custom(format!(
+            "invalid value: {n}, expected an integer"
+        ))),
+    }
 }
 
 fn strip_position(message: &str) -> &str {
@@ -177,5 +206,35 @@ mod tests {
             .contains("64"));
         assert_eq!(nesting_depth(br#"{"a": "[[[[", "b": [1]}"#), 2);
         assert!(parse::<Thing>(br#"{"name": "ok"}"#).is_ok());
+    }
+
+    #[test]
+    fn a_body_is_an_object_not_an_array_serde_would_read_as_a_struct() {
+        let e = parse::<Thing>(br#"["x", 1]"#).unwrap_err();
+        assert!(e.message.contains("JSON object"), "{}", e.message);
+        assert!(parse::<Thing>(b"  \n {\"name\": \"x\"}").is_ok());
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    struct Stamp {
+        #[serde(default, deserialize_with = "integer")]
+        at: Option<i64>,
+    }
+
+    #[test]
+    fn integers_may_be_written_with_a_zero_fraction() {
+        for (text, want) in [
+            (r#"{"at": 5}"#, Some(5)),
+            (r#"{"at": 5.0}"#, Some(5)),
+            (r#"{"at": 1e3}"#, Some(1000)),
+            (r#"{"at": -2.0}"#, Some(-2)),
+            (r#"{"at": null}"#, None),
+            (r#"{}"#, None),
+        ] {
+            assert_eq!(parse::<Stamp>(text.as_bytes()).unwrap().at, want, "{text}");
+        }
+        for text in [r#"{"at": 5.5}"#, r#"{"at": 1e300}"#, r#"{"at": "5"}"#] {
+            assert!(parse::<Stamp>(text.as_bytes()).is_err(), "{text}");
+        }
     }
 }

@@ -3,8 +3,16 @@
 //! off: under any host name but localhost Swagger UI would otherwise send the document's
 //! URL to validator.swagger.io, DESIGN §4.9). Each handler module derives
 //! its own `OpenApi` part; they are merged here, and every path of a scoped collection
-//! (`/v1/roles`…) gains its organization and project variants.
+//! (`/v1/roles`…) gains its organization and project variants. Then, once for every module:
+//! [`responses`] lists every status an operation can answer with its error body,
+//! [`constraints`] writes what the server accepts into parameters and bodies, and
+//! [`examples`] adds the request examples that run as they are against the demo.
 
+mod constraints;
+mod examples;
+mod responses;
+
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use actix_web::{web, HttpResponse};
@@ -41,9 +49,6 @@ impl Modify for Security {
 )]
 struct Base;
 
-/// The tag of the NG API's paths (`admin::ng`).
-const NG_TAG: &str = "Harness NG API";
-
 /// Collections that exist at account, organization and project level.
 const SCOPED: &[&str] = &[
     "roles",
@@ -54,6 +59,7 @@ const SCOPED: &[&str] = &[
     "resources",
 ];
 
+/// A path parameter as the document declares it (its schema is set by `constraints`).
 fn path_param(name: &str) -> Value {
     json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}})
 }
@@ -112,147 +118,6 @@ fn add_scoped_variants(doc: &mut Value) {
     }
 }
 
-/// The description of an answer by status code (DESIGN §4.5).
-fn status_description(status: &str) -> &'static str {
-    match status {
-        "200" => "OK",
-        "201" => "Created",
-        "204" => "No content",
-        "400" => "Invalid request (`INVALID_REQUEST`)",
-        "401" => "Missing or invalid credentials (`UNAUTHORIZED`)",
-        "403" => "Missing permission, escalation, or a managed entity (`ACCESS_DENIED`)",
-        "404" => "A scope or reference does not exist (`NOT_FOUND`)",
-        "405" => "Method not allowed on this path (`METHOD_NOT_ALLOWED`)",
-        "409" => "Conflict (`CONFLICT`)",
-        "413" => "Body larger than `gateway.max_admin_body_bytes` (`PAYLOAD_TOO_LARGE`)",
-        "415" => "Body is not JSON (`UNSUPPORTED_MEDIA_TYPE`)",
-        "429" => "Too many failed logins (`TOO_MANY_REQUESTS`)",
-        "503" => "Database unavailable (`UNAVAILABLE`)",
-        _ => "See the error codes of the API description",
-    }
-}
-
-/// Declares every `{name}` of the path as a path parameter of the operation.
-fn declare_path_params(op: &mut serde_json::Map<String, Value>, names: &[String]) {
-    let list = op
-        .entry("parameters")
-        .or_insert_with(|| Value::Array(Vec::new()));
-    if let Some(list) = list.as_array_mut() {
-        for (i, name) in names.iter().enumerate() {
-            let declared = list.iter().any(|p| {
-                p.get("in") == Some(&json!("path")) && p.get("name") == Some(&json!(name))
-            });
-            if !declared {
-                list.insert(i.min(list.len()), path_param(name));
-            }
-        }
-    }
-}
-
-/// Operation ids must be unique: a repeated one gets the path appended.
-fn unique_operation_id(
-    op: &mut serde_json::Map<String, Value>,
-    path: &str,
-    seen: &mut std::collections::HashMap<String, usize>,
-) {
-    let Some(id) = op
-        .get("operationId")
-        .and_then(Value::as_str)
-        .map(str::to_owned)
-    else {
-        return;
-    };
-    let n = seen.entry(id.clone()).or_insert(0);
-    *n += 1;
-    if *n > 1 {
-        let suffix: String = path
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-            .collect();
-        op.insert("operationId".into(), Value::String(format!("{id}{suffix}")));
-    }
-}
-
-/// Every response gets a description, and every error response the `Error` schema; every
-/// operation documents 401 and 503, which any authenticated endpoint can answer.
-fn complete_responses(doc: &mut Value) {
-    let components = doc
-        .as_object_mut()
-        .map(|d| d.entry("components").or_insert_with(|| json!({})));
-    if let Some(schemas) = components
-        .and_then(|c| c.as_object_mut())
-        .map(|c| c.entry("schemas").or_insert_with(|| json!({})))
-    {
-        if let Some(s) = schemas.as_object_mut() {
-            s.insert(
-                "Error".into(),
-                json!({
-                    "type": "object",
-                    "required": ["code", "message", "request_id"],
-                    "properties": {
-                        "code": {"type": "string", "enum": ["INVALID_REQUEST", "UNAUTHORIZED", "ACCESS_DENIED", "NOT_FOUND", "METHOD_NOT_ALLOWED", "CONFLICT", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", "REQUEST_HEADER_FIELDS_TOO_LARGE", "TOO_MANY_REQUESTS", "INTERNAL", "UPSTREAM_UNAVAILABLE", "UNAVAILABLE", "UPSTREAM_TIMEOUT"]},
-                        "message": {"type": "string"},
-                        "request_id": {"type": "string"},
-                        "permission": {"type": ["string", "null"], "description": "ACCESS_DENIED only: the missing permission (null for managed entities)"},
-                        "resource": {"type": ["string", "null"], "description": "ACCESS_DENIED only: the resource it was missing on"}
-                    }
-                }),
-            );
-        }
-    }
-    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
-        return;
-    };
-    let mut seen_ids: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-    for (path, item) in paths.iter_mut() {
-        let Some(ops) = item.as_object_mut() else {
-            continue;
-        };
-        let names: Vec<String> = path
-            .split('/')
-            .filter_map(|s| s.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
-            .map(str::to_owned)
-            .collect();
-        for (method, op) in ops.iter_mut() {
-            if !matches!(method.as_str(), "get" | "post" | "put" | "patch" | "delete") {
-                continue;
-            }
-            if let Some(o) = op.as_object_mut() {
-                declare_path_params(o, &names);
-                unique_operation_id(o, path, &mut seen_ids);
-            }
-            let ng = op
-                .get("tags")
-                .and_then(Value::as_array)
-                .is_some_and(|t| t.iter().any(|t| t == NG_TAG));
-            let Some(responses) = op
-                .as_object_mut()
-                .map(|o| o.entry("responses").or_insert_with(|| json!({})))
-                .and_then(Value::as_object_mut)
-            else {
-                continue;
-            };
-            for extra in ["401", "503"] {
-                responses
-                    .entry(extra.to_owned())
-                    .or_insert_with(|| json!({}));
-            }
-            // The NG API (DESIGN §4.10) answers its errors in Harness's shape.
-            let error = if ng { "NgErrorBody" } else { "Error" };
-            for (status, response) in responses.iter_mut() {
-                let Some(r) = response.as_object_mut() else {
-                    continue;
-                };
-                r.entry("description")
-                    .or_insert_with(|| Value::String(status_description(status).to_owned()));
-                if status.starts_with('4') || status.starts_with('5') {
-                    r.entry("content").or_insert_with(|| json!({"application/json": {"schema": {"$ref": format!("#/components/schemas/{error}")}}}));
-                }
-            }
-        }
-    }
-}
-
 /// The merged document of every admin module.
 pub fn document() -> Value {
     let mut doc = Base::openapi();
@@ -262,8 +127,45 @@ pub fn document() -> Value {
     }
     let mut value = serde_json::to_value(&doc).unwrap_or_else(|_| json!({}));
     add_scoped_variants(&mut value);
-    complete_responses(&mut value);
+    responses::complete(&mut value);
+    constraints::apply(&mut value);
+    examples::apply(&mut value);
     value
+}
+
+/// `GET, POST`: the methods the document lists for an actix path pattern (`{name}` and
+/// `{name:regex}` parameters alike; the `/gateway` copies of the NG paths as the NG paths).
+/// Paths outside the document are the console's pages, which answer GET only.
+pub fn allowed_methods(pattern: &str) -> &'static str {
+    static METHODS: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
+        let doc = document();
+        let mut out = HashMap::new();
+        for (path, item) in doc["paths"].as_object().into_iter().flatten() {
+            let methods: Vec<String> = ["get", "put", "post", "delete", "patch"]
+                .iter()
+                .filter(|m| item.get(**m).is_some())
+                .map(|m| m.to_uppercase())
+                .collect();
+            out.insert(path_shape(path), methods.join(", "));
+        }
+        out
+    });
+    let pattern = pattern
+        .strip_prefix(crate::admin::ng::GATEWAY_PREFIX)
+        .filter(|rest| rest.starts_with("/ng/") || rest.starts_with("/authz/"))
+        .unwrap_or(pattern);
+    METHODS
+        .get(&path_shape(pattern))
+        .map(String::as_str)
+        .unwrap_or("GET")
+}
+
+/// `/v1/orgs/{org}/roles/{role:.+}` → `/v1/orgs/{}/roles/{}`.
+fn path_shape(path: &str) -> String {
+    path.split('/')
+        .map(|s| if s.starts_with('{') { "{}" } else { s })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 static DOCUMENT: LazyLock<String> =

@@ -57,7 +57,7 @@ pub struct PreviewRequest {
     /// 1 to 100 changes, applied in order.
     pub changes: Vec<ChangeIn>,
     /// Decisions logged since this time (epoch milliseconds); default: the retention window.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::admin::body::integer")]
     pub since: Option<i64>,
 }
 

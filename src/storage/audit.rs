@@ -115,7 +115,7 @@ impl AuditEvent {
         let total: i64 = query().count().get_result(conn)?;
         let rows = query()
             .order(ae::id.desc())
-            .offset(page * limit)
+            .offset(page.saturating_mul(limit))
             .limit(limit)
             .select(AuditEvent::as_select())
             .load(conn)?;

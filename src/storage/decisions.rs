@@ -94,13 +94,20 @@ impl Decisions {
         since: i64,
     ) -> StorageResult<Vec<DecisionRow>> {
         Ok(dl::table
-            .filter(dl::account.eq(account).and(dl::hour.gt(since - HOUR_MS)))
+            .filter(
+                dl::account
+                    .eq(account)
+                    .and(dl::hour.gt(since.saturating_sub(HOUR_MS))),
+            )
             .select(DecisionRow::as_select())
             .load(conn)?)
     }
 
     /// Deletes the hours that ended before `before` (epoch milliseconds).
     pub fn prune(conn: &mut DbConnection, before: i64) -> StorageResult<usize> {
-        Ok(diesel::delete(dl::table.filter(dl::hour.le(before - HOUR_MS))).execute(conn)?)
+        Ok(
+            diesel::delete(dl::table.filter(dl::hour.le(before.saturating_sub(HOUR_MS))))
+                .execute(conn)?,
+        )
     }
 }

@@ -367,14 +367,9 @@ def swagger_suite(browser, origin, users, with_calls):
         assert code == 200 and "_account_admin" in body, (code, body[:300])
         code, body = swagger_execute(swagger_operation(page, "create_org"))
         assert code == 201, (code, body[:300])
-        with watch.expecting(400):
-            code, body = swagger_execute(swagger_operation(page, "create_role"))
-        if code == 400 and "unknown permission `string`" in body:
-            pending("the OpenAPI example of POST /v1/roles still names permission `string` "
-                    "(examples are added with the admin regrouping): create_role from its example "
-                    f"answered {code}")
-        else:
-            assert code == 201, (code, body[:300])
+        # The document's example (DESIGN §4.9: it succeeds as is against the demo).
+        code, body = swagger_execute(swagger_operation(page, "create_role"))
+        assert code == 201, (code, body[:300])
     watch.check(f"Swagger UI at {origin}")
     context.close()
 

@@ -21,7 +21,8 @@ from sg_client.api.roles import count_roles, count_roles_org, create_role
 from sg_client.api.tokens import create_user_token
 from sg_client.api.users import create_user
 from sg_client.models import (
-    AclItem, AclRequest, Error, OrgFields, OrgRequest, OrgResponse, PrincipalBody, PrincipalIn,
+    AclItem, AclRequest, Error, OrgFields, OrgRequest, OrgResponse, PermissionIdentifier,
+    PrincipalBody, PrincipalIn,
     ProjectRequest, ProjectResponse, ResourceScopeIn, RoleAssignmentRequest,
     RoleAssignmentResponse, RoleReferenceBody, RoleRequest, RoleResponse, TokenCreate,
     TokenIssued, UserCreate, UserOut,
@@ -58,7 +59,8 @@ def main(base_url: str, token: str, account: str) -> None:
     expect(count_roles_org.sync("genco", client=admin), int, "org role count")
     role = expect(create_role.sync(client=admin, body=RoleRequest(
         identifier="gen_viewer", name="Generated viewer",
-        permissions=["sei_seiinsights_view", "sei_seiteams_view"])), RoleResponse, "create role")
+        permissions=[PermissionIdentifier("sei_seiinsights_view"),
+                     PermissionIdentifier("sei_seiteams_view")])), RoleResponse, "create role")
     assert sorted(role.permissions) == ["sei_seiinsights_view", "sei_seiteams_view"]
     assert role.scope.account == account and isinstance(role.created, int)
 

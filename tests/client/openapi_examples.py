@@ -12,9 +12,10 @@ without one cannot run "as is" and fails. Standard library only.
 
 With no example in the document at all, prints a line starting with "PENDING:" on stderr.
 
-    python3 tests/client/openapi_examples.py BASE_URL TOKEN --overlay tests/client/proposed_examples.json
+    python3 tests/client/openapi_examples.py BASE_URL TOKEN --overlay FILE.json
 
-first writes the examples of the overlay into the served document (each entry: `method`, `path`
+first writes the examples of the overlay (the format of src/admin/openapi/examples.json, which
+the server itself writes into the document) into the served document (each entry: `method`, `path`
 or `scoped` + `tail` for the account, organization and project variants, path and query
 `params`, `body`, and `body_by_level` {"1": organization body, "2": project body} where the
 variants differ; `{org}` and `{project}` default to `eng` and `web`): a way to check examples

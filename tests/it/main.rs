@@ -2,6 +2,7 @@
 //! `SCOPEGATE_TEST_DATABASE_URL` is set, the real `scopegate` binary.
 
 mod admin_access;
+mod admin_bad_input;
 mod admin_orgs;
 mod admin_principals;
 mod admin_principals_login;

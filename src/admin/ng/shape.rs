@@ -95,12 +95,14 @@ where
     }
 }
 
-/// The JSON 405 of the NG paths.
-pub async fn method_not_allowed() -> NgResult {
-    Err(NgError(ApiError::new(
+/// The JSON 405 of the NG paths, with `Allow`.
+pub async fn method_not_allowed(req: HttpRequest) -> HttpResponse {
+    let res = NgError(ApiError::new(
         ErrorCode::MethodNotAllowed,
         "method not allowed on this path",
-    )))
+    ))
+    .error_response();
+    crate::admin::with_allow(&req, res)
 }
 
 /// Declares an envelope type `{"status": "SUCCESS", "data": <data>, "metaData": null,

@@ -139,7 +139,7 @@ impl Listed for Project {
 /// Checks the fields every shape sends: a valid identifier and a name of 1 to 256 characters.
 pub fn validate(fields: &OrgFields) -> Result<(), ApiError> {
     Identifier::new(&fields.identifier)?;
-    if fields.name.trim().is_empty() || fields.name.len() > 256 {
+    if fields.name.trim().is_empty() || fields.name.chars().count() > 256 {
         return Err(ApiError::invalid("`name` must be 1 to 256 characters"));
     }
     Ok(())

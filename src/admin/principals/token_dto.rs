@@ -13,7 +13,7 @@ pub struct TokenCreate {
     pub identifier: String,
     pub name: String,
     /// Expiry, epoch milliseconds; must lie in the future. Absent: no expiry.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::admin::body::integer")]
     pub valid_to: Option<i64>,
     /// A subset of the owner's permissions; absent: the owner's permissions.
     #[serde(default)]
@@ -25,7 +25,7 @@ pub struct TokenCreate {
 #[serde(deny_unknown_fields)]
 pub struct TokenRotate {
     /// How long the old value keeps working, 0 (default) to 2592000 (30 days).
-    #[serde(default)]
+    #[serde(default, deserialize_with = "crate::admin::body::integer")]
     pub grace_seconds: Option<i64>,
 }
 
