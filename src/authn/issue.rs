@@ -1,14 +1,14 @@
 //! Issuing and rotating API tokens.
 //!
-//! Owns: creating a token row (server-generated token id, argon2id hash of a fresh 256-bit
+//! Owns: creating a token row (server-generated token id, SHA-256 digest of a fresh 256-bit
 //! secret, optional permission subset) and rotation (a new row for the same logical token;
 //! the old value keeps working until its grace time). Both run on the caller's connection,
 //! inside the caller's transaction: the caller checks who may issue, bumps the credentials
 //! epoch and writes the audit event. Must never store or log the secret; the value is
 //! returned once, to be shown once.
 
+use super::api_token::secret;
 use super::error::AuthnError;
-use super::password;
 use super::token::{TokenKind, TokenValue};
 use crate::policy::permission::{catalogue, PermissionSet};
 use crate::policy::role::PrincipalType;
@@ -153,7 +153,7 @@ fn new_row(
         owner_identifier: owner.to_owned(),
         identifier: identifier.to_owned(),
         name: name.to_owned(),
-        secret_hash: password::hash(value.secret())?,
+        secret_hash: secret::stored_form(value.secret()),
         permissions,
         valid_to,
         grace_until: None,
