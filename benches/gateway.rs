@@ -85,7 +85,7 @@ fn header_stages(c: &mut Criterion) {
     c.bench_function("headers/request", |b| {
         b.iter(|| {
             let out = outgoing(
-                black_box(&req),
+                black_box(req.head()),
                 Edge {
                     trusted: &trusted,
                     tls: false,

@@ -11,8 +11,8 @@
 
 use std::net::IpAddr;
 
+use actix_web::dev::RequestHead;
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use actix_web::HttpRequest;
 
 use super::proxy::Outgoing;
 use crate::policy::role::Principal;
@@ -154,13 +154,13 @@ fn value(text: &str) -> Option<HeaderValue> {
 /// forwarding headers set by the gateway. Values are shared rather than copied where the
 /// request already holds them (request id, `Host`); the peer address is formatted once.
 pub fn outgoing<'a>(
-    req: &'a HttpRequest,
+    req: &'a RequestHead,
     edge: Edge<'_>,
     pass_authorization: bool,
     path: &'a str,
     identity: Identity<'_>,
 ) -> Outgoing<'a> {
-    let mut headers = request_headers_to_forward(req.headers(), pass_authorization);
+    let mut headers = request_headers_to_forward(&req.headers, pass_authorization);
     let mut set = |name: HeaderName, v: Option<HeaderValue>| {
         if let Some(v) = v {
             headers.push((name, v));
@@ -175,12 +175,12 @@ pub fn outgoing<'a>(
         set(ALLOWED_IDS, value(&ids));
     }
     let peer: IpAddr = req
-        .peer_addr()
+        .peer_addr
         .map(|a| a.ip())
         .unwrap_or(IpAddr::from([127, 0, 0, 1]));
     let trusted_peer = edge.trusted.trusts(peer);
     let client_xff = req
-        .headers()
+        .headers
         .get(&X_FORWARDED_FOR)
         .and_then(|v| v.to_str().ok());
     let client_ip = edge.trusted.client_ip(peer, client_xff);
@@ -192,7 +192,7 @@ pub fn outgoing<'a>(
         _ => value(&peer.to_string()),
     };
     let client_proto = req
-        .headers()
+        .headers
         .get(&X_FORWARDED_PROTO)
         .filter(|_| trusted_peer)
         .filter(|v| matches!(v.as_bytes(), b"http" | b"https"));
@@ -201,7 +201,7 @@ pub fn outgoing<'a>(
         None => HeaderValue::from_static(if edge.tls { "https" } else { "http" }),
     };
     let host = req
-        .headers()
+        .headers
         .get(header::HOST)
         .filter(|h| !h.is_empty() && h.to_str().is_ok());
     let mut forwarded = String::with_capacity(64 + host.map_or(0, HeaderValue::len));
@@ -226,15 +226,15 @@ pub fn outgoing<'a>(
     set(X_REAL_IP, client_ip_value);
     set(header::FORWARDED, value(&forwarded));
     let content_length = req
-        .headers()
+        .headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    let chunked = req.headers().contains_key(header::TRANSFER_ENCODING);
+    let chunked = req.headers.contains_key(header::TRANSFER_ENCODING);
     Outgoing {
-        method: req.method().clone(),
+        method: req.method.clone(),
         path,
-        query: req.query_string(),
+        query: req.uri.query().unwrap_or_default(),
         headers,
         content_length,
         has_body: chunked || content_length.is_some_and(|l| l > 0),

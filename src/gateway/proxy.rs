@@ -6,15 +6,15 @@
 //! covers the wait for the response head; an accepted response body is streamed as it
 //! comes.
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::body::{BodyStream, SizedStream};
+use actix_web::dev::Payload;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::http::{Method, StatusCode};
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use awc::error::{ConnectError, SendRequestError};
 use bytes::Bytes;
 use futures_util::StreamExt;
@@ -38,11 +38,9 @@ pub struct Upstream {
 }
 
 impl Upstream {
-    /// Every configured upstream with its effective timeouts and TLS roots.
-    pub fn from_config(
-        config: &Config,
-        metrics: &Metrics,
-    ) -> Result<HashMap<String, Upstream>, String> {
+    /// Every configured upstream with its effective timeouts and TLS roots, in name order:
+    /// the order `Route::upstream_index` counts in.
+    pub fn from_config(config: &Config, metrics: &Metrics) -> Result<Vec<Upstream>, String> {
         config
             .upstreams
             .iter()
@@ -67,7 +65,7 @@ impl Upstream {
                     metrics: metrics.upstream(name),
                     tls,
                 };
-                Ok((name.clone(), upstream))
+                Ok(upstream)
             })
             .collect()
     }
@@ -113,8 +111,19 @@ fn tls_with_ca(ca_file: &Path) -> Result<rustls::ClientConfig, String> {
     Ok(config)
 }
 
-/// Per-worker clients, one per upstream.
-pub struct Clients(pub HashMap<String, awc::Client>);
+/// Per-worker clients, one per upstream, in the order of [`Upstream::from_config`].
+pub struct Clients(pub Vec<awc::Client>);
+
+impl Clients {
+    /// One pooled client per upstream, for one worker.
+    pub fn for_worker(upstreams: &[Upstream]) -> Clients {
+        Clients(upstreams.iter().map(Upstream::client).collect())
+    }
+
+    pub fn get(&self, index: usize) -> Option<&awc::Client> {
+        self.0.get(index)
+    }
+}
 
 /// What the proxy sends.
 pub struct Outgoing<'a> {
@@ -139,20 +148,17 @@ pub enum RequestBody {
     /// The first bytes, then the rest of the stream.
     Stream {
         prefix: Bytes,
-        rest: web::Payload,
+        rest: Payload,
         length: Option<u64>,
     },
 }
 
 /// Reads up to [`PREFETCH_BYTES`] of the body; a decoding error is the client's fault.
-pub async fn prefetch(
-    out: &Outgoing<'_>,
-    mut payload: web::Payload,
-) -> Result<RequestBody, ApiError> {
+pub async fn prefetch(out: &Outgoing<'_>, mut payload: Payload) -> Result<RequestBody, ApiError> {
     if !out.has_body {
         return Ok(RequestBody::Empty);
     }
-    let mut prefix = web::BytesMut::new();
+    let mut prefix = bytes::BytesMut::new();
     while prefix.len() < PREFETCH_BYTES {
         match payload.next().await {
             Some(Ok(chunk)) => prefix.extend_from_slice(&chunk),
