@@ -17,16 +17,22 @@ pub mod entry;
 pub mod headers;
 pub mod proxy;
 
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Instant;
 
-use actix_web::dev::{Payload, RequestHead};
+use actix_http::Request;
+use actix_web::body::BoxBody;
+use actix_web::dev::{Payload, RequestHead, Response};
+use actix_web::http::header::{HeaderMap, HeaderValue};
 use actix_web::{web, HttpRequest, HttpResponse};
 
 use self::audit::DenyAudit;
 use self::headers::{outgoing, Edge, Identity};
-use self::proxy::{forward, prefetch, Clients, Upstream};
-use crate::authn::credential::{extract, requested_account};
+use self::proxy::{forward, prefetch, Clients, RequestBody, Upstream};
+use crate::authn::credential::{
+    extract, requested_account, ACCOUNT_HEADER, API_KEY_HEADER, AUTHORIZATION_HEADER,
+};
 use crate::authn::AuthnError;
 use crate::config::{Access, Claim, RouteTable};
 use crate::policy::role::Principal;
@@ -65,16 +71,20 @@ fn fail(error: ApiError, outcome: Outcome) -> (ApiError, Outcome) {
     (error, outcome)
 }
 
-/// Runs one request that the route table claimed through all stages, then counts it and
-/// writes its access line. Called by [`entry::Entry`] with the request's only match.
-pub(crate) async fn serve(
-    gw: &Gateway,
-    clients: &Clients,
-    head: &RequestHead,
-    payload: Payload,
+/// Runs one request that the route table claimed through all stages, counts it, writes
+/// its access line and adds the entry's headers. Called by [`entry::Entry`] with the
+/// request's only match. One async function for the whole request (stages that would
+/// await something large box it): each nested future would be one more copy of its state
+/// per request.
+pub(crate) async fn serve<E: entry::Edge>(
+    gw: Arc<Gateway>,
+    clients: Rc<Clients>,
+    edge: Arc<E>,
+    mut req: Request,
     claim: Claim,
     request_id: RequestId,
-) -> HttpResponse {
+    origin: Option<HeaderValue>,
+) -> Result<Response<BoxBody>, actix_web::Error> {
     let started = Instant::now();
     let mut trace = Trace {
         request_id,
@@ -82,15 +92,25 @@ pub(crate) async fn serve(
         principal: None,
         upstream_status: None,
     };
+    let payload = req.take_payload();
+    let head = req.head();
     let (response, outcome) =
-        match pipeline(head, claim, payload, gw, clients, &mut trace, started).await {
+        match pipeline(head, claim, payload, &gw, &clients, &mut trace, started).await {
             Ok(done) => done,
-            Err((error, outcome)) => (error.response(), outcome),
+            Err((mut error, outcome)) => {
+                // No task-local request id on this path: the error carries the trace's.
+                error.request_id = trace.request_id.as_str().to_owned();
+                (error.response(), outcome)
+            }
         };
-    finish(gw, &trace, head, &response, outcome, started);
-    response
+    finish(&gw, &trace, head, &response, outcome, started);
+    Ok(entry::finish(
+        &*edge,
+        &trace.request_id,
+        origin.as_ref(),
+        response.into(),
+    ))
 }
-
 /// Counts the request and writes its access line.
 fn finish(
     gw: &Gateway,
@@ -176,23 +196,21 @@ async fn pipeline(
     };
     let (route, params) = (matched.route(), matched.params());
     trace.route = Some(route.index);
-    let pairs: Vec<(&str, &[u8])> = head
-        .headers
-        .iter()
-        .map(|(n, v)| (n.as_str(), v.as_bytes()))
-        .collect();
-    let credential = extract(&pairs).map_err(|e| authn_failure(e, trace))?;
-    let account = requested_account(&pairs).map_err(|e| authn_failure(e, trace))?;
+    let (credential, account) = credential_headers(&head.headers, |pairs| {
+        Ok((extract(pairs)?, requested_account(pairs)?))
+    })
+    .map_err(|e| authn_failure(e, trace))?;
     let caller = match (&route.access, credential) {
         (Access::Public, _) => None,
         (_, None) => return Err(fail(ApiError::unauthorized(), Outcome::Unauthenticated)),
         (_, Some(c)) => {
             let now = now_ms();
-            let who = gw
-                .authn
-                .authenticate(&c, account.as_deref(), now)
-                .await
-                .map_err(|e| authn_failure(e, trace))?;
+            let account = account.as_deref();
+            let who = match gw.authn.authenticate_cached(&c, account, now) {
+                Some(answer) => answer,
+                None => Box::pin(gw.authn.authenticate(&c, account, now)).await,
+            }
+            .map_err(|e| authn_failure(e, trace))?;
             if gw.authz.is_stale(now) {
                 return Err(fail(
                     ApiError::unavailable("policy store unavailable"),
@@ -205,7 +223,7 @@ async fn pipeline(
     };
     let mut allowed_header = None;
     if let (Access::Permission { .. }, Some(who)) = (&route.access, &caller) {
-        allowed_header = authorize::authorize(gw, route, &params, who).await?;
+        allowed_header = authorize::authorize(gw, route, &params, who, &trace.request_id).await?;
     }
     // Decision log (DESIGN §4.8, issue 15): the request is decided here. Its per-request
     // hook (principal, credential, permission, resource, outcome; ≤ 100 ns) belongs at this
@@ -236,14 +254,19 @@ async fn pipeline(
             allowed_ids: allowed_header,
         },
     );
-    let body = match prefetch(&out, payload).await {
-        Ok(body) => body,
-        Err(e) => {
-            let mut response = e.response();
-            response
-                .head_mut()
-                .set_connection_type(actix_web::http::ConnectionType::Close);
-            return Ok((response, Outcome::BadRequest));
+    let body = if !out.has_body {
+        RequestBody::Empty
+    } else {
+        match prefetch(&out, payload).await {
+            Ok(body) => body,
+            Err(mut e) => {
+                e.request_id = trace.request_id.as_str().to_owned();
+                let mut response = e.response();
+                response
+                    .head_mut()
+                    .set_connection_type(actix_web::http::ConnectionType::Close);
+                return Ok((response, Outcome::BadRequest));
+            }
         }
     };
     let (response, status) = forward(client, upstream, out, body)
@@ -256,6 +279,33 @@ async fn pipeline(
         Outcome::Public
     };
     Ok((response, outcome))
+}
+
+/// Runs `f` over the request's credential and account headers as `(name, value)` pairs,
+/// kept on the stack (a request carries one or two of them).
+fn credential_headers<T>(
+    headers: &HeaderMap,
+    f: impl FnOnce(&[(&str, &[u8])]) -> Result<T, AuthnError>,
+) -> Result<T, AuthnError> {
+    const ROOM: usize = 4;
+    let mut pairs: [(&str, &[u8]); ROOM] = [("", &[]); ROOM];
+    let mut len = 0;
+    for (name, value) in headers.iter() {
+        let name = name.as_str();
+        if name == API_KEY_HEADER || name == AUTHORIZATION_HEADER || name == ACCOUNT_HEADER {
+            if len == ROOM {
+                // More than a well-formed request has: let the checks see all of them.
+                let all: Vec<(&str, &[u8])> = headers
+                    .iter()
+                    .map(|(n, v)| (n.as_str(), v.as_bytes()))
+                    .collect();
+                return f(&all);
+            }
+            pairs[len] = (name, value.as_bytes());
+            len += 1;
+        }
+    }
+    f(&pairs[..len])
 }
 
 fn authn_failure(error: AuthnError, trace: &Trace) -> (ApiError, Outcome) {

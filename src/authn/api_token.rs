@@ -23,6 +23,8 @@
 pub(super) mod secret;
 
 #[cfg(test)]
+mod cached_tests;
+#[cfg(test)]
 mod digest_tests;
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -35,7 +37,7 @@ use self::secret::Stored;
 use super::error::AuthnError;
 use super::lookup;
 use super::token::{cache_key, TokenValue, MAX_TOKEN_LEN};
-use super::{Authenticated, Authenticator, CredentialVia};
+use super::{Authenticated, Authenticator, Credential, CredentialVia};
 use crate::policy::permission::{catalogue, PermissionSet};
 use crate::policy::Identifier;
 use crate::storage::tokens::ApiToken;
@@ -158,6 +160,40 @@ fn entry_for(
 }
 
 impl Authenticator {
+    /// The answer for a credential whose cache entry is current, without awaiting: the
+    /// gateway's hot path calls this first and keeps the (larger) async path for the rest.
+    /// `None`: not an API token, or it needs the database (a miss, an epoch change);
+    /// [`Authenticator::authenticate`] then gives the answer.
+    pub fn authenticate_cached(
+        &self,
+        credential: &Credential,
+        requested: Option<&str>,
+        now_ms: i64,
+    ) -> Option<Result<Authenticated, AuthnError>> {
+        let Credential::ApiKey(presented) = credential else {
+            return None;
+        };
+        if presented.len() > MAX_TOKEN_LEN {
+            return None;
+        }
+        let key = cache_key(presented);
+        let hit = self.tokens.hits.get(&key)?;
+        if self.watch.credentials(hit.account.as_str()) != hit.epoch {
+            return None;
+        }
+        let refuse =
+            |r: &str| AuthnError::unauthorized(format!("api token `{}`: {r}", hit.token_id));
+        if requested.is_some_and(|r| r != hit.account.as_str()) {
+            return Some(Err(refuse("account differs from Harness-Account")));
+        }
+        if let Err(why) = live_at(hit.valid_to, hit.grace_until, now_ms) {
+            self.tokens.hits.invalidate(&key);
+            return Some(Err(refuse(why)));
+        }
+        self.count(true);
+        Some(Ok(hit.authenticated.clone()))
+    }
+
     pub(super) async fn authenticate_api_token(
         &self,
         presented: &str,

@@ -6,6 +6,8 @@
 //! Must never do I/O itself beyond the authz caches (which load on a miss), never forward,
 //! and never answer anything but allow (with the list header) or a refusal.
 
+use std::sync::atomic::Ordering;
+
 use super::{fail, now_ms, Gateway, Stage};
 use crate::authn::Authenticated;
 use crate::authz::AuthzError;
@@ -18,7 +20,7 @@ use crate::policy::{Identifier, Scope};
 use crate::storage::audit::NewAuditEvent;
 use crate::storage::columns::scope_cols;
 use crate::web::metrics::Outcome;
-use crate::web::{current_request_id, ApiError};
+use crate::web::{ApiError, RequestId};
 
 /// The scope named by the path: the caller's account plus `{org}` and `{project}`.
 fn route_scope(account: &Identifier, params: &Params<'_>) -> Result<Scope, ApiError> {
@@ -37,11 +39,14 @@ fn route_scope(account: &Identifier, params: &Params<'_>) -> Result<Scope, ApiEr
 }
 
 /// Decides a permission route; returns the `X-Scopegate-Allowed-Ids` value for lists.
+/// The cache answers a repeat caller without awaiting; a miss (a first request, a policy
+/// epoch change) and registry lookups are boxed, so the request's future stays small.
 pub(super) async fn authorize(
     gw: &Gateway,
     route: &Route,
     params: &Params<'_>,
     who: &Authenticated,
+    request_id: &RequestId,
 ) -> Stage<Option<String>> {
     let Access::Permission {
         permission,
@@ -54,7 +59,14 @@ pub(super) async fn authorize(
     };
     let scope =
         route_scope(who.principal.account(), params).map_err(|e| fail(e, Outcome::BadRequest))?;
-    let cached = gw.authz.policy(&who.principal).await.map_err(|e| match e {
+    let cached = match gw.authz.cached_policy(&who.principal) {
+        Some(hit) => {
+            gw.authz.stats.policy_hits.fetch_add(1, Ordering::Relaxed);
+            Ok(hit)
+        }
+        None => Box::pin(gw.authz.policy(&who.principal)).await,
+    };
+    let cached = cached.map_err(|e| match e {
         AuthzError::UnknownPrincipal(_) => fail(ApiError::unauthorized(), Outcome::Unauthenticated),
         AuthzError::Unavailable(_) => fail(
             ApiError::unavailable("policy store unavailable"),
@@ -81,8 +93,7 @@ pub(super) async fn authorize(
     if *list {
         let listing = if needs_registry {
             Some(
-                gw.authz
-                    .listing(&scope, resource_type)
+                Box::pin(gw.authz.listing(&scope, resource_type))
                     .await
                     .map_err(unavailable)?,
             )
@@ -100,6 +111,7 @@ pub(super) async fn authorize(
         ) {
             AllowedIds::Denied => Err(deny(
                 gw,
+                request_id,
                 route,
                 who,
                 &scope,
@@ -114,9 +126,7 @@ pub(super) async fn authorize(
     let identifier = resource_param.as_deref().and_then(|p| params.get(p));
     let mut attributes = Attributes::new();
     if let (true, Some(id)) = (needs_registry, identifier) {
-        attributes = (*gw
-            .authz
-            .attributes(&scope, resource_type, id)
+        attributes = (*Box::pin(gw.authz.attributes(&scope, resource_type, id))
             .await
             .map_err(unavailable)?)
         .clone();
@@ -143,6 +153,7 @@ pub(super) async fn authorize(
     } else {
         Err(deny(
             gw,
+            request_id,
             route,
             who,
             &scope,
@@ -158,6 +169,7 @@ pub(super) async fn authorize(
 #[allow(clippy::too_many_arguments)]
 fn deny(
     gw: &Gateway,
+    request_id: &RequestId,
     route: &Route,
     who: &Authenticated,
     scope: &Scope,
@@ -198,7 +210,7 @@ fn deny(
         resource_identifier: identifier.unwrap_or_default().to_owned(),
         outcome: "denied".into(),
         reason: why.reason.clone(),
-        request_id: current_request_id(),
+        request_id: request_id.as_str().to_owned(),
         before: None,
         after: serde_json::to_string(&serde_json::json!({"route": route.label, "permission": perm, "near_misses": why.near_misses})).ok(),
     });

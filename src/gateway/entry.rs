@@ -99,7 +99,7 @@ pub struct EntryService<E, S> {
 }
 
 /// The request id header and the edge's headers on every answer.
-fn finish<E: Edge>(
+pub(super) fn finish<E: Edge>(
     edge: &E,
     request_id: &RequestId,
     origin: Option<&HeaderValue>,
@@ -124,7 +124,7 @@ where
         self.app.poll_ready(cx)
     }
 
-    fn call(&self, mut req: Request) -> Self::Future {
+    fn call(&self, req: Request) -> Self::Future {
         let head = req.head();
         let request_id = RequestId::from_client(head.headers.get(X_REQUEST_ID));
         let origin = head.headers.get(ORIGIN).cloned();
@@ -144,21 +144,14 @@ where
                 Ok(finish(&*edge, &request_id, origin.as_ref(), answer.into()))
             });
         }
-        let (gateway, clients) = (self.gateway.clone(), self.clients.clone());
-        Box::pin(async move {
-            let payload = req.take_payload();
-            let answer = request_id
-                .clone()
-                .scope(serve(
-                    &gateway,
-                    &clients,
-                    req.head(),
-                    payload,
-                    claim,
-                    request_id.clone(),
-                ))
-                .await;
-            Ok(finish(&*edge, &request_id, origin.as_ref(), answer.into()))
-        })
+        Box::pin(serve(
+            self.gateway.clone(),
+            self.clients.clone(),
+            edge,
+            req,
+            claim,
+            request_id,
+            origin,
+        ))
     }
 }

@@ -97,19 +97,16 @@ pub fn forward_request_header(name: &str, pass_authorization: bool, listed: &[St
         || FORWARDING.contains(&n))
 }
 
-/// The client headers that are forwarded, in order.
-pub fn request_headers_to_forward(
-    headers: &HeaderMap,
-    pass_authorization: bool,
-) -> Vec<(HeaderName, HeaderValue)> {
+/// The client headers that are forwarded, in order, in a map with room for the
+/// gateway's own.
+pub fn request_headers_to_forward(headers: &HeaderMap, pass_authorization: bool) -> HeaderMap {
     let listed = connection_listed(headers);
-    let mut kept = Vec::with_capacity(headers.len() + GATEWAY_HEADERS);
-    kept.extend(
-        headers
-            .iter()
-            .filter(|(n, _)| forward_request_header(n.as_str(), pass_authorization, &listed))
-            .map(|(n, v)| (n.clone(), v.clone())),
-    );
+    let mut kept = HeaderMap::with_capacity(headers.len() + GATEWAY_HEADERS);
+    for (name, value) in headers.iter() {
+        if forward_request_header(name.as_str(), pass_authorization, &listed) {
+            kept.append(name.clone(), value.clone());
+        }
+    }
     kept
 }
 
@@ -127,6 +124,13 @@ pub fn response_headers_to_return(headers: &HeaderMap) -> Vec<(HeaderName, Heade
         .filter(|(n, _)| forward_response_header(n.as_str(), &listed))
         .map(|(n, v)| (n.clone(), v.clone()))
         .collect()
+}
+
+/// [`response_headers_to_return`] in place: the backend's map, minus what does not go back
+/// to the client (no copy of the headers that stay).
+pub fn keep_response_headers(headers: &mut HeaderMap) {
+    let listed = connection_listed(headers);
+    headers.retain(|name, _| forward_response_header(name.as_str(), &listed));
 }
 
 /// Who the gateway says is calling: the identity headers' values.
@@ -163,7 +167,7 @@ pub fn outgoing<'a>(
     let mut headers = request_headers_to_forward(&req.headers, pass_authorization);
     let mut set = |name: HeaderName, v: Option<HeaderValue>| {
         if let Some(v) = v {
-            headers.push((name, v));
+            headers.append(name, v);
         }
     };
     set(REQUEST_ID, Some(identity.request_id.header().clone()));

@@ -10,16 +10,17 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use actix_web::body::{BodyStream, SizedStream};
+use actix_web::body::{BodyStream, BoxBody, SizedStream};
 use actix_web::dev::Payload;
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::header::{HeaderMap, HeaderValue, HOST};
 use actix_web::http::{Method, StatusCode};
 use actix_web::HttpResponse;
 use awc::error::{ConnectError, SendRequestError};
 use bytes::Bytes;
+use futures_util::future::{select, Either};
 use futures_util::StreamExt;
 
-use super::headers::response_headers_to_return;
+use super::headers::keep_response_headers;
 use crate::config::{Config, UpstreamConfig};
 use crate::web::metrics::{Metrics, UpstreamMetrics};
 use crate::web::{ApiError, ErrorCode};
@@ -29,6 +30,8 @@ pub struct Upstream {
     pub name: String,
     /// Scheme, authority and optional base path, without a trailing slash.
     pub base: String,
+    /// The `Host` header sent upstream (what awc would write for `base`), made once.
+    pub host: Option<HeaderValue>,
     pub connect_timeout: Duration,
     pub timeout: Duration,
     pub metrics: UpstreamMetrics,
@@ -55,9 +58,11 @@ impl Upstream {
                     UpstreamConfig::Url(_) => (None, None),
                     UpstreamConfig::Table(t) => (t.connect_timeout_ms, t.timeout_ms),
                 };
+                let base = up.url().trim_end_matches('/').to_owned();
                 let upstream = Upstream {
                     name: name.clone(),
-                    base: up.url().trim_end_matches('/').to_owned(),
+                    host: host_header(&base),
+                    base,
                     connect_timeout: Duration::from_millis(
                         connect.unwrap_or(config.gateway.connect_timeout_ms),
                     ),
@@ -83,6 +88,17 @@ impl Upstream {
             .disable_timeout()
             .finish()
     }
+}
+
+/// `host` or `host:port` of a base URL, as awc writes it when the request has no `Host`.
+fn host_header(base: &str) -> Option<HeaderValue> {
+    let uri: awc::http::Uri = base.parse().ok()?;
+    let host = uri.host()?;
+    let text = match uri.port_u16() {
+        None | Some(80) | Some(443) => host.to_owned(),
+        Some(port) => format!("{host}:{port}"),
+    };
+    HeaderValue::from_str(&text).ok()
 }
 
 /// A TLS client config trusting the public web roots plus the certificates in `ca_file`.
@@ -130,7 +146,7 @@ pub struct Outgoing<'a> {
     pub method: Method,
     pub path: &'a str,
     pub query: &'a str,
-    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub headers: HeaderMap,
     pub content_length: Option<u64>,
     pub has_body: bool,
 }
@@ -174,6 +190,8 @@ pub async fn prefetch(out: &Outgoing<'_>, mut payload: Payload) -> Result<Reques
 }
 
 /// Sends the request and streams the answer back; upstream failures become JSON errors.
+/// One deadline covers the response head and a small body; it is polled beside each step
+/// rather than wrapping them, so no step's future is moved into another.
 pub async fn forward(
     client: &awc::Client,
     upstream: &Upstream,
@@ -188,74 +206,80 @@ pub async fn forward(
         url.push_str(out.query);
     }
     let mut request = client.request(out.method, url);
-    for (name, value) in out.headers {
-        request = request.append_header((name, value));
+    let headers = request.headers_mut();
+    *headers = out.headers;
+    if let Some(host) = &upstream.host {
+        headers.insert(HOST, host.clone());
     }
+    let deadline = std::pin::pin!(tokio::time::sleep(upstream.timeout));
+    let mut deadline = deadline;
     let started = Instant::now();
-    // One timer covers the wait for the head and, for small answers, the body.
-    let exchange = async {
-        let sent = match body {
-            RequestBody::Empty => request.send().await,
-            RequestBody::Full(bytes) => request.send_body(bytes).await,
-            RequestBody::Stream {
-                prefix,
-                rest,
-                length,
-            } => {
-                let chained = futures_util::stream::once(async move {
-                    Ok::<_, actix_web::error::PayloadError>(prefix)
-                })
-                .chain(rest);
-                match length {
-                    Some(len) => request.send_body(SizedStream::new(len, chained)).await,
-                    None => request.send_body(BodyStream::new(chained)).await,
-                }
+    let sending = match body {
+        RequestBody::Empty => request.send(),
+        RequestBody::Full(bytes) => request.send_body(bytes),
+        RequestBody::Stream {
+            prefix,
+            rest,
+            length,
+        } => {
+            let chained = futures_util::stream::once(async move {
+                Ok::<_, actix_web::error::PayloadError>(prefix)
+            })
+            .chain(rest);
+            match length {
+                Some(len) => request.send_body(SizedStream::new(len, chained)),
+                None => request.send_body(BodyStream::new(chained)),
             }
-        };
-        let mut response = sent.map_err(|e| send_error(upstream, e))?;
-        upstream
-            .metrics
-            .latency
-            .observe(started.elapsed().as_secs_f64());
-        let status = response.status();
-        let mut builder = HttpResponse::build(status);
-        for (name, value) in response_headers_to_return(response.headers()) {
-            builder.append_header((name, value));
         }
-        let length = response
-            .headers()
-            .get(actix_web::http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        let body_allowed = !(status.is_informational()
-            || status == StatusCode::NO_CONTENT
-            || status == StatusCode::NOT_MODIFIED);
-        let answer = match (body_allowed, length) {
-            (false, _) => builder.finish(),
-            // Small answers of known length are read whole and written in one go (cheaper
-            // than streaming them chunk by chunk); larger or unsized ones are streamed.
-            (true, Some(len)) if len as usize <= PREFETCH_BYTES => {
-                match response.body().limit(PREFETCH_BYTES).await {
-                    Ok(bytes) => builder.body(bytes),
-                    Err(e) => {
-                        upstream.metrics.refused.inc();
-                        tracing::warn!(upstream = %upstream.name, error = %e, "upstream body unreadable");
-                        return Err(ApiError::new(
-                            ErrorCode::UpstreamUnavailable,
-                            format!("upstream `{}` is unavailable", upstream.name),
-                        ));
-                    }
-                }
-            }
-            (true, Some(len)) => builder.body(SizedStream::new(len, response)),
-            (true, None) => builder.body(BodyStream::new(response)),
-        };
-        Ok((answer, status))
     };
-    match tokio::time::timeout(upstream.timeout, exchange).await {
-        Err(_) => Err(timeout_error(upstream)),
-        Ok(result) => result,
-    }
+    let sent = match select(sending, deadline.as_mut()).await {
+        Either::Left((sent, _)) => sent,
+        Either::Right(_) => return Err(timeout_error(upstream)),
+    };
+    let response = sent.map_err(|e| send_error(upstream, e))?;
+    upstream
+        .metrics
+        .latency
+        .observe(started.elapsed().as_secs_f64());
+    let status = response.status();
+    let mut headers = HeaderMap::new();
+    let mut response = response.map_body(|head, payload| {
+        headers = std::mem::take(&mut head.headers);
+        payload
+    });
+    let length = headers
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    keep_response_headers(&mut headers);
+    let body_allowed = !(status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED);
+    let body = match (body_allowed, length) {
+        (false, _) => BoxBody::new(()),
+        // Small answers of known length are read whole and written in one go (cheaper
+        // than streaming them chunk by chunk); larger or unsized ones are streamed.
+        (true, Some(len)) if len as usize <= PREFETCH_BYTES => {
+            let reading = response.body().limit(PREFETCH_BYTES);
+            match select(reading, deadline.as_mut()).await {
+                Either::Left((Ok(bytes), _)) => BoxBody::new(bytes),
+                Either::Left((Err(e), _)) => {
+                    upstream.metrics.refused.inc();
+                    tracing::warn!(upstream = %upstream.name, error = %e, "upstream body unreadable");
+                    return Err(ApiError::new(
+                        ErrorCode::UpstreamUnavailable,
+                        format!("upstream `{}` is unavailable", upstream.name),
+                    ));
+                }
+                Either::Right(_) => return Err(timeout_error(upstream)),
+            }
+        }
+        (true, Some(len)) => BoxBody::new(SizedStream::new(len, response)),
+        (true, None) => BoxBody::new(BodyStream::new(response)),
+    };
+    let mut answer = HttpResponse::with_body(status, body);
+    *answer.headers_mut() = headers;
+    Ok((answer, status))
 }
 
 fn timeout_error(upstream: &Upstream) -> ApiError {
