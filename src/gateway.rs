@@ -13,9 +13,11 @@
 
 pub mod audit;
 mod authorize;
+pub mod deadline;
 pub mod entry;
 pub mod headers;
 pub mod proxy;
+mod upstream_h1;
 
 use std::rc::Rc;
 use std::sync::Arc;
@@ -228,13 +230,11 @@ async fn pipeline(
     // Decision log (DESIGN §4.8, issue 15): the request is decided here. Its per-request
     // hook (principal, credential, permission, resource, outcome; ≤ 100 ns) belongs at this
     // point, for allows; denies leave through `authorize::deny`.
+    let decided = Instant::now();
     gw.metrics
         .decision_seconds
-        .observe(started.elapsed().as_secs_f64());
-    let (Some(upstream), Some(client)) = (
-        gw.upstreams.get(route.upstream_index),
-        clients.get(route.upstream_index),
-    ) else {
+        .observe(decided.duration_since(started).as_secs_f64());
+    let Some(upstream) = gw.upstreams.get(route.upstream_index) else {
         return Err(fail(
             ApiError::internal("route names a missing upstream"),
             Outcome::UpstreamError,
@@ -269,7 +269,7 @@ async fn pipeline(
             }
         }
     };
-    let (response, status) = forward(client, upstream, out, body)
+    let (response, status) = forward(clients, route.upstream_index, upstream, out, body, decided)
         .await
         .map_err(|e| fail(e, Outcome::UpstreamError))?;
     trace.upstream_status = Some(status.as_u16());

@@ -20,6 +20,7 @@
 //! never cache anything but a successful verification, and never log the value (reasons
 //! name the token id at most).
 
+mod digest_key;
 pub(super) mod secret;
 
 #[cfg(test)]
@@ -33,6 +34,7 @@ use std::time::Duration;
 
 use moka::sync::Cache;
 
+use self::digest_key::DigestKey;
 use self::secret::Stored;
 use super::error::AuthnError;
 use super::lookup;
@@ -64,7 +66,7 @@ pub(super) struct CachedToken {
 }
 
 pub(super) struct TokenCaches {
-    hits: Cache<[u8; 32], Arc<CachedToken>>,
+    hits: Cache<[u8; 32], Arc<CachedToken>, DigestKey>,
     unknown_ids: Cache<String, ()>,
     failures: Cache<String, Arc<AtomicU32>>,
     /// One argon2 verification per presented value at a time (legacy rows only).
@@ -77,7 +79,7 @@ impl TokenCaches {
             hits: Cache::builder()
                 .max_capacity(MAX_CACHED_TOKENS)
                 .time_to_live(ttl)
-                .build(),
+                .build_with_hasher(DigestKey),
             unknown_ids: Cache::builder()
                 .max_capacity(MAX_UNKNOWN_IDS)
                 .time_to_live(ttl)

@@ -154,6 +154,11 @@ fn value(text: &str) -> Option<HeaderValue> {
     HeaderValue::from_str(text).ok()
 }
 
+/// A header value that takes the string's buffer (no copy).
+fn owned(text: String) -> Option<HeaderValue> {
+    HeaderValue::from_maybe_shared(bytes::Bytes::from(text)).ok()
+}
+
 /// The request the backend receives: the client's safe headers plus identity and
 /// forwarding headers set by the gateway. Values are shared rather than copied where the
 /// request already holds them (request id, `Host`); the peer address is formatted once.
@@ -172,11 +177,12 @@ pub fn outgoing<'a>(
     };
     set(REQUEST_ID, Some(identity.request_id.header().clone()));
     if let Some(principal) = identity.principal {
-        set(PRINCIPAL, value(&principal.to_string()));
+        // Principal's Display is the one `TYPE:id` format; its buffer becomes the value.
+        set(PRINCIPAL, owned(principal.to_string()));
         set(ACCOUNT, value(principal.account().as_str()));
     }
     if let Some(ids) = identity.allowed_ids {
-        set(ALLOWED_IDS, value(&ids));
+        set(ALLOWED_IDS, owned(ids));
     }
     let peer: IpAddr = req
         .peer_addr
@@ -228,7 +234,7 @@ pub fn outgoing<'a>(
     set(X_FORWARDED_PROTO, Some(proto));
     set(X_FORWARDED_HOST, host.cloned());
     set(X_REAL_IP, client_ip_value);
-    set(header::FORWARDED, value(&forwarded));
+    set(header::FORWARDED, owned(forwarded));
     let content_length = req
         .headers
         .get(header::CONTENT_LENGTH)

@@ -7,6 +7,7 @@
 //! comes.
 
 use std::path::Path;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -20,7 +21,9 @@ use bytes::Bytes;
 use futures_util::future::{select, Either};
 use futures_util::StreamExt;
 
+use super::deadline::{Deadline, Deadlines};
 use super::headers::keep_response_headers;
+use super::upstream_h1 as h1;
 use crate::config::{Config, UpstreamConfig};
 use crate::web::metrics::{Metrics, UpstreamMetrics};
 use crate::web::{ApiError, ErrorCode};
@@ -127,17 +130,35 @@ fn tls_with_ca(ca_file: &Path) -> Result<rustls::ClientConfig, String> {
     Ok(config)
 }
 
-/// Per-worker clients, one per upstream, in the order of [`Upstream::from_config`].
-pub struct Clients(pub Vec<awc::Client>);
+/// Per-worker clients, one per upstream, in the order of [`Upstream::from_config`], and the
+/// worker's upstream deadlines.
+pub struct Clients {
+    clients: Vec<awc::Client>,
+    /// The lean client's pools, for plain `http://` upstreams.
+    h1: Vec<Option<Rc<h1::Pool>>>,
+    deadlines: Rc<Deadlines>,
+}
 
 impl Clients {
     /// One pooled client per upstream, for one worker.
     pub fn for_worker(upstreams: &[Upstream]) -> Clients {
-        Clients(upstreams.iter().map(Upstream::client).collect())
+        Clients {
+            clients: upstreams.iter().map(Upstream::client).collect(),
+            h1: upstreams
+                .iter()
+                .map(|u| h1::Pool::for_base(&u.base, u.connect_timeout))
+                .collect(),
+            deadlines: Deadlines::new(),
+        }
     }
 
     pub fn get(&self, index: usize) -> Option<&awc::Client> {
-        self.0.get(index)
+        self.clients.get(index)
+    }
+
+    /// A deadline on this worker (see `gateway::deadline`).
+    pub fn deadline(&self, at: Instant) -> Deadline {
+        self.deadlines.start(at)
     }
 }
 
@@ -192,11 +213,82 @@ pub async fn prefetch(out: &Outgoing<'_>, mut payload: Payload) -> Result<Reques
 /// Sends the request and streams the answer back; upstream failures become JSON errors.
 /// One deadline covers the response head and a small body; it is polled beside each step
 /// rather than wrapping them, so no step's future is moved into another.
+/// `started`: when the exchange begins (the upstream latency is measured from it, and the
+/// deadline is `started` + the upstream's timeout). Plain `http://` upstreams with the body
+/// in hand go through the lean client (`gateway::upstream_h1`), the rest through awc.
 pub async fn forward(
+    clients: &Clients,
+    index: usize,
+    upstream: &Upstream,
+    out: Outgoing<'_>,
+    body: RequestBody,
+    started: Instant,
+) -> Result<(HttpResponse, StatusCode), ApiError> {
+    let mut deadline = clients.deadline(started + upstream.timeout);
+    let pool = clients.h1.get(index).and_then(Option::as_ref);
+    let client = clients.get(index);
+    match (pool, client, body) {
+        (Some(pool), _, RequestBody::Empty) => {
+            forward_h1(pool, upstream, out, None, deadline, started).await
+        }
+        (Some(pool), _, RequestBody::Full(bytes)) => {
+            forward_h1(pool, upstream, out, Some(bytes), deadline, started).await
+        }
+        (_, Some(client), body) => {
+            forward_awc(client, upstream, out, body, &mut deadline, started).await
+        }
+        (_, None, _) => Err(ApiError::internal("no client for upstream")),
+    }
+}
+
+async fn forward_h1(
+    pool: &Rc<h1::Pool>,
+    upstream: &Upstream,
+    out: Outgoing<'_>,
+    body: Option<Bytes>,
+    mut deadline: Deadline,
+    started: Instant,
+) -> Result<(HttpResponse, StatusCode), ApiError> {
+    let exchange = std::pin::pin!(h1::exchange(
+        pool,
+        &out,
+        upstream.host.as_ref(),
+        body,
+        started
+    ));
+    let answer = match select(exchange, &mut deadline).await {
+        Either::Left((Ok(answer), _)) => answer,
+        Either::Left((Err(failure), _)) if failure.timed_out => {
+            return Err(timeout_error(upstream))
+        }
+        Either::Left((Err(failure), _)) => {
+            upstream.metrics.refused.inc();
+            tracing::warn!(upstream = %upstream.name, error = %failure.message, "upstream unavailable");
+            return Err(ApiError::new(
+                ErrorCode::UpstreamUnavailable,
+                format!("upstream `{}` is unavailable", upstream.name),
+            ));
+        }
+        Either::Right(_) => return Err(timeout_error(upstream)),
+    };
+    upstream
+        .metrics
+        .latency
+        .observe(started.elapsed().as_secs_f64());
+    let mut headers = answer.headers;
+    keep_response_headers(&mut headers);
+    let mut response = HttpResponse::with_body(answer.status, answer.body);
+    *response.headers_mut() = headers;
+    Ok((response, answer.status))
+}
+
+async fn forward_awc(
     client: &awc::Client,
     upstream: &Upstream,
     out: Outgoing<'_>,
     body: RequestBody,
+    deadline: &mut Deadline,
+    started: Instant,
 ) -> Result<(HttpResponse, StatusCode), ApiError> {
     let mut url = String::with_capacity(upstream.base.len() + out.path.len() + out.query.len() + 1);
     url.push_str(&upstream.base);
@@ -211,9 +303,6 @@ pub async fn forward(
     if let Some(host) = &upstream.host {
         headers.insert(HOST, host.clone());
     }
-    let deadline = std::pin::pin!(tokio::time::sleep(upstream.timeout));
-    let mut deadline = deadline;
-    let started = Instant::now();
     let sending = match body {
         RequestBody::Empty => request.send(),
         RequestBody::Full(bytes) => request.send_body(bytes),
@@ -232,7 +321,7 @@ pub async fn forward(
             }
         }
     };
-    let sent = match select(sending, deadline.as_mut()).await {
+    let sent = match select(sending, &mut *deadline).await {
         Either::Left((sent, _)) => sent,
         Either::Right(_) => return Err(timeout_error(upstream)),
     };
@@ -261,7 +350,7 @@ pub async fn forward(
         // than streaming them chunk by chunk); larger or unsized ones are streamed.
         (true, Some(len)) if len as usize <= PREFETCH_BYTES => {
             let reading = response.body().limit(PREFETCH_BYTES);
-            match select(reading, deadline.as_mut()).await {
+            match select(reading, &mut *deadline).await {
                 Either::Left((Ok(bytes), _)) => BoxBody::new(bytes),
                 Either::Left((Err(e), _)) => {
                     upstream.metrics.refused.inc();
