@@ -22,7 +22,7 @@ use futures_util::future::{select, Either};
 use futures_util::StreamExt;
 
 use super::deadline::{Deadline, Deadlines};
-use super::headers::keep_response_headers;
+use super::headers::{keep_response_headers, OutgoingHeaders};
 use super::upstream_h1 as h1;
 use crate::config::{Config, UpstreamConfig};
 use crate::web::metrics::{Metrics, UpstreamMetrics};
@@ -167,7 +167,7 @@ pub struct Outgoing<'a> {
     pub method: Method,
     pub path: &'a str,
     pub query: &'a str,
-    pub headers: HeaderMap,
+    pub headers: OutgoingHeaders<'a>,
     pub content_length: Option<u64>,
     pub has_body: bool,
 }
@@ -297,12 +297,13 @@ async fn forward_awc(
         url.push('?');
         url.push_str(out.query);
     }
-    let mut request = client.request(out.method, url);
-    let headers = request.headers_mut();
-    *headers = out.headers;
+    let mut headers = HeaderMap::with_capacity(out.headers.len_hint());
+    out.headers.write_into(&mut headers);
     if let Some(host) = &upstream.host {
         headers.insert(HOST, host.clone());
     }
+    let mut request = client.request(out.method, url);
+    *request.headers_mut() = headers;
     let sending = match body {
         RequestBody::Empty => request.send(),
         RequestBody::Full(bytes) => request.send_body(bytes),

@@ -179,13 +179,9 @@ fn encode(
         w.extend_from_slice(out.query.as_bytes());
     }
     w.extend_from_slice(b" HTTP/1.1\r\n");
-    for (name, value) in out.headers.iter() {
-        w.extend_from_slice(name.as_str().as_bytes());
-        w.extend_from_slice(b": ");
-        w.extend_from_slice(value.as_bytes());
-        w.extend_from_slice(b"\r\n");
-    }
-    if let Some(host) = host.filter(|_| !out.headers.contains_key(actix_web::http::header::HOST)) {
+    out.headers.write_into(&mut w);
+    // The client's `Host` is never forwarded: the upstream's own is sent.
+    if let Some(host) = host {
         w.extend_from_slice(b"host: ");
         w.extend_from_slice(host.as_bytes());
         w.extend_from_slice(b"\r\n");

@@ -10,6 +10,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
 use super::*;
+use crate::gateway::headers::{Edge, Identity};
+use crate::web::client::TrustedProxies;
+use crate::web::request_id::RequestId;
 
 /// A server whose connections are handled by `script(connection number, stream)`; counts
 /// connections.
@@ -75,20 +78,47 @@ fn answering(
     }
 }
 
-fn outgoing<'a>(method: Method, path: &'a str, query: &'a str) -> Outgoing<'a> {
-    let mut headers = HeaderMap::new();
-    headers.append(
-        HeaderName::from_static("x-scopegate-principal"),
-        HeaderValue::from_static("USER:alice"),
-    );
-    Outgoing {
-        method,
-        path,
-        query,
-        headers,
-        content_length: None,
-        has_body: false,
+/// A client request as the gateway would forward it.
+fn client_request(
+    method: Method,
+    uri: &str,
+    extra: &[(&'static str, &'static str)],
+) -> actix_web::HttpRequest {
+    let mut req = actix_web::test::TestRequest::default()
+        .method(method)
+        .uri(uri)
+        .peer_addr("10.1.2.3:5000".parse().unwrap())
+        .insert_header(("x-request-id", "id-1"));
+    for header in extra {
+        req = req.insert_header(*header);
     }
+    req.to_http_request()
+}
+
+/// Sends `req` as the gateway would (its request id, no principal) and returns the answer.
+async fn send(
+    pool: &Rc<Pool>,
+    req: &actix_web::HttpRequest,
+    host: Option<&HeaderValue>,
+    body: Option<Bytes>,
+) -> Result<Answer, Failure> {
+    let id = RequestId::from_client(req.headers().get("x-request-id"));
+    let trusted = TrustedProxies::parse(&[]);
+    let out = crate::gateway::headers::outgoing(
+        req.head(),
+        Edge {
+            trusted: &trusted,
+            tls: false,
+        },
+        false,
+        req.path(),
+        Identity {
+            request_id: &id,
+            principal: None,
+            allowed_ids: None,
+        },
+    );
+    exchange(pool, &out, host, body, Instant::now()).await
 }
 
 fn pool_for(base: &str) -> Rc<Pool> {
@@ -96,14 +126,7 @@ fn pool_for(base: &str) -> Rc<Pool> {
 }
 
 async fn get(pool: &Rc<Pool>, path: &str) -> Result<(u16, Bytes), Failure> {
-    let answer = exchange(
-        pool,
-        &outgoing(Method::GET, path, ""),
-        None,
-        None,
-        Instant::now(),
-    )
-    .await?;
+    let answer = send(pool, &client_request(Method::GET, path, &[]), None, None).await?;
     let body = to_bytes(answer.body)
         .await
         .map_err(|_| Failure("body".into()))?;
@@ -127,18 +150,21 @@ async fn requests_are_written_whole_with_prefix_host_and_length() {
     })
     .await;
     let pool = pool_for(&format!("{base}/base/"));
-    let mut out = outgoing(Method::POST, "/v1/things", "page=2&x=%20");
-    out.headers.append(
-        HeaderName::from_static("accept"),
-        HeaderValue::from_static("*/*"),
+    let req = client_request(
+        Method::POST,
+        "/v1/things?page=2&x=%20",
+        &[
+            ("accept", "*/*"),
+            ("x-api-key", "secret"),
+            ("host", "gw.example"),
+        ],
     );
     let host = HeaderValue::from_static("upstream.example:8080");
-    let answer = exchange(
+    let answer = send(
         &pool,
-        &out,
+        &req,
         Some(&host),
         Some(Bytes::from_static(b"{\"a\":1}")),
-        Instant::now(),
     )
     .await
     .unwrap();
@@ -148,8 +174,11 @@ async fn requests_are_written_whole_with_prefix_host_and_length() {
     let request = String::from_utf8(seen.lock().unwrap().remove(0)).unwrap();
     assert_eq!(
         request,
-        "POST /base/v1/things?page=2&x=%20 HTTP/1.1\r\nx-scopegate-principal: USER:alice\r\n\
-         accept: */*\r\nhost: upstream.example:8080\r\ncontent-length: 7\r\n\r\n{\"a\":1}"
+        "POST /base/v1/things?page=2&x=%20 HTTP/1.1\r\nx-request-id: id-1\r\naccept: */*\r\n\
+         x-scopegate-request-id: id-1\r\nx-forwarded-for: 10.1.2.3\r\nx-forwarded-proto: http\r\n\
+         x-forwarded-host: gw.example\r\nx-real-ip: 10.1.2.3\r\n\
+         forwarded: for=10.1.2.3;proto=http;host=\"gw.example\"\r\n\
+         host: upstream.example:8080\r\ncontent-length: 7\r\n\r\n{\"a\":1}"
     );
 }
 
@@ -234,12 +263,11 @@ async fn bodies_delimited_by_close_and_broken_answers() {
         }
     })
     .await;
-    let answer = exchange(
+    let answer = send(
         &pool_for(&base),
-        &outgoing(Method::GET, "/x", ""),
+        &client_request(Method::GET, "/x", &[]),
         None,
         None,
-        Instant::now(),
     )
     .await
     .unwrap();
