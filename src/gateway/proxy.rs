@@ -275,10 +275,9 @@ async fn forward_h1(
         .metrics
         .latency
         .observe(started.elapsed().as_secs_f64());
-    let mut headers = answer.headers;
-    keep_response_headers(&mut headers);
+    // The lean client kept only what goes back to the client.
     let mut response = HttpResponse::with_body(answer.status, answer.body);
-    *response.headers_mut() = headers;
+    *response.headers_mut() = answer.headers;
     Ok((response, answer.status))
 }
 

@@ -17,6 +17,7 @@ mod chunked;
 
 use std::cell::RefCell;
 use std::future::poll_fn;
+use std::mem::MaybeUninit;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::task::Poll;
@@ -29,7 +30,8 @@ use bytes::{Bytes, BytesMut};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 
-use self::body::{Framing, Reader};
+use self::body::{Delimiters, Framing, Reader};
+use super::headers::forward_response_header;
 use super::proxy::Outgoing;
 
 /// The largest response head accepted.
@@ -75,7 +77,8 @@ fn Failure(message: String) -> Failure {
     }
 }
 
-/// What the upstream answered: status, headers as sent, and the body to pass on.
+/// What the upstream answered: status, the headers that go back to the client, and the
+/// body to pass on.
 pub struct Answer {
     pub status: StatusCode,
     pub headers: HeaderMap,
@@ -197,19 +200,27 @@ fn encode(
     w
 }
 
-/// A parsed response head: status, version 1.1 or not, headers.
+/// A parsed response head: status, how its body is delimited, and the headers that go
+/// back to the client (hop-by-hop ones, `Content-Length` and those named in `Connection`
+/// are left out as they are parsed: `gateway::headers::forward_response_header` decides).
 struct Head {
     status: StatusCode,
     http11: bool,
+    delimiters: Delimiters,
     headers: HeaderMap,
 }
 
 /// Parses a complete head at the start of `buf` (removing it), `None` when more bytes are
 /// needed. Header values are slices of the head's bytes (no copy).
 fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, Failure> {
-    let mut slots = [httparse::EMPTY_HEADER; MAX_HEADERS];
-    let mut response = httparse::Response::new(&mut slots);
-    let len = match response.parse(buf) {
+    let mut slots = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
+    let mut response = httparse::Response::new(&mut []);
+    let parsed = httparse::ParserConfig::default().parse_response_with_uninit_headers(
+        &mut response,
+        buf,
+        &mut slots,
+    );
+    let len = match parsed {
         Ok(httparse::Status::Complete(len)) => len,
         Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => {
             return Err(Failure("response head too large".to_owned()))
@@ -222,17 +233,23 @@ fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, Failure> {
         .and_then(|c| StatusCode::from_u16(c).ok())
         .ok_or_else(|| Failure("malformed status".to_owned()))?;
     let http11 = response.version == Some(1);
+    let mut delimiters = Delimiters::default();
+    for h in response.headers.iter() {
+        delimiters.see(h.name.as_bytes(), h.value);
+    }
     let base = buf.as_ptr() as usize;
-    let mut found = Vec::with_capacity(response.headers.len());
+    let mut kept = Vec::with_capacity(response.headers.len());
     for h in response.headers.iter() {
         let name = HeaderName::from_bytes(h.name.as_bytes())
             .map_err(|_| Failure("malformed header name".to_owned()))?;
-        let start = (h.value.as_ptr() as usize).saturating_sub(base);
-        found.push((name, start..start + h.value.len()));
+        if forward_response_header(name.as_str(), &delimiters.listed) {
+            let start = (h.value.as_ptr() as usize).saturating_sub(base);
+            kept.push((name, start..start + h.value.len()));
+        }
     }
     let head = buf.split_to(len).freeze();
-    let mut headers = HeaderMap::with_capacity(found.len());
-    for (name, span) in found {
+    let mut headers = HeaderMap::with_capacity(kept.len());
+    for (name, span) in kept {
         let value = head
             .get(span.clone())
             .map(|_| head.slice(span))
@@ -243,6 +260,7 @@ fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, Failure> {
     Ok(Some(Head {
         status,
         http11,
+        delimiters,
         headers,
     }))
 }
@@ -276,7 +294,7 @@ async fn exchange_on(
             return Err(Failure("closed before answering".to_owned()));
         }
     };
-    let framing = Framing::of(head.status, head.http11, head_only, &head.headers)?;
+    let framing = Framing::of(head.status, head.http11, head_only, &head.delimiters)?;
     Ok((head, framing))
 }
 

@@ -11,7 +11,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use actix_web::error::PayloadError;
-use actix_web::http::header::{HeaderMap, CONNECTION, CONTENT_LENGTH, TRANSFER_ENCODING};
+use actix_web::http::header::{CONNECTION, CONTENT_LENGTH, TRANSFER_ENCODING};
 use actix_web::http::StatusCode;
 use bytes::{Bytes, BytesMut};
 use futures_util::Stream;
@@ -19,6 +19,7 @@ use tokio::io::{AsyncRead, ReadBuf};
 
 use super::chunked::Chunked;
 use super::{Conn, Failure, Pool};
+use crate::gateway::headers::forward_response_header;
 
 /// Bytes read from the upstream at a time while streaming.
 const READ_CHUNK: usize = 16 * 1024;
@@ -36,50 +37,98 @@ pub enum Framing {
     UntilClose { reuse: bool },
 }
 
+/// What a response head says about delimiting its body, gathered from its raw headers.
+#[derive(Debug)]
+pub struct Delimiters {
+    /// `Connection: close`.
+    close: bool,
+    /// Header names listed in `Connection` (lower case), which are hop-by-hop.
+    pub listed: Vec<String>,
+    /// `Transfer-Encoding` present, and whether its last coding is `chunked`.
+    codings: Option<bool>,
+    /// `Content-Length` values agree (`Err` when they do not, or one is malformed).
+    length: Result<Option<u64>, &'static str>,
+}
+
+impl Default for Delimiters {
+    fn default() -> Self {
+        Self {
+            close: false,
+            listed: Vec::new(),
+            codings: None,
+            length: Ok(None),
+        }
+    }
+}
+
+fn tokens(value: &[u8]) -> impl Iterator<Item = &[u8]> {
+    value
+        .split(|b| *b == b',')
+        .map(<[u8]>::trim_ascii)
+        .filter(|t| !t.is_empty())
+}
+
+impl Delimiters {
+    /// Takes one raw header into account.
+    pub fn see(&mut self, name: &[u8], value: &[u8]) {
+        if name.eq_ignore_ascii_case(CONNECTION.as_str().as_bytes()) {
+            for token in tokens(value) {
+                if token.eq_ignore_ascii_case(b"close") {
+                    self.close = true;
+                    continue;
+                }
+                let token = String::from_utf8_lossy(token).to_ascii_lowercase();
+                // `keep-alive` (what most upstreams send) is hop-by-hop already: no need to
+                // remember it, and no allocation on the common path.
+                if forward_response_header(&token, &[]) {
+                    self.listed.push(token);
+                }
+            }
+        } else if name.eq_ignore_ascii_case(TRANSFER_ENCODING.as_str().as_bytes()) {
+            let last = tokens(value).last();
+            let chunked = last.is_some_and(|t| t.eq_ignore_ascii_case(b"chunked"));
+            // A later header's codings come after this one's.
+            self.codings = Some(match (self.codings, last) {
+                (Some(before), None) => before,
+                _ => chunked,
+            });
+        } else if name.eq_ignore_ascii_case(CONTENT_LENGTH.as_str().as_bytes()) {
+            let parsed = std::str::from_utf8(value)
+                .ok()
+                .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|s| s.parse::<u64>().ok());
+            self.length = match (self.length, parsed) {
+                (Err(e), _) => Err(e),
+                (_, None) => Err("invalid content-length"),
+                (Ok(Some(a)), Some(b)) if a != b => Err("conflicting content-length values"),
+                (Ok(_), Some(b)) => Ok(Some(b)),
+            };
+        }
+    }
+}
+
 impl Framing {
-    /// The framing of an answer with this status, version and headers.
+    /// The framing of an answer with this status and version, delimited as `d` says.
     pub fn of(
         status: StatusCode,
         http11: bool,
         head_only: bool,
-        headers: &HeaderMap,
+        d: &Delimiters,
     ) -> Result<Framing, Failure> {
-        let close = headers.get_all(CONNECTION).any(|v| {
-            v.as_bytes()
-                .split(|b| *b == b',')
-                .any(|t| t.trim_ascii().eq_ignore_ascii_case(b"close"))
-        });
-        let reuse = http11 && !close;
+        let reuse = http11 && !d.close;
         if head_only || status == StatusCode::NO_CONTENT || status == StatusCode::NOT_MODIFIED {
             return Ok(Framing::Empty { reuse });
         }
-        let mut codings = headers.get_all(TRANSFER_ENCODING).peekable();
-        if codings.peek().is_some() {
-            let last = codings
-                .flat_map(|v| v.as_bytes().split(|b| *b == b','))
-                .map(<[u8]>::trim_ascii)
-                .filter(|t| !t.is_empty())
-                .last();
+        if let Some(chunked) = d.codings {
             // A length beside a transfer coding is ignored, and such a connection not kept.
-            let reuse = reuse && !headers.contains_key(CONTENT_LENGTH);
-            return Ok(match last {
-                Some(t) if t.eq_ignore_ascii_case(b"chunked") => Framing::Chunked { reuse },
-                _ => Framing::UntilClose { reuse: false },
+            let reuse = reuse && matches!(d.length, Ok(None));
+            return Ok(if chunked {
+                Framing::Chunked { reuse }
+            } else {
+                Framing::UntilClose { reuse: false }
             });
         }
-        let mut length: Option<u64> = None;
-        for value in headers.get_all(CONTENT_LENGTH) {
-            let parsed = std::str::from_utf8(value.as_bytes())
-                .ok()
-                .filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()))
-                .and_then(|s| s.parse::<u64>().ok())
-                .ok_or_else(|| Failure("invalid content-length".to_owned()))?;
-            if length.is_some_and(|l| l != parsed) {
-                return Err(Failure("conflicting content-length values".to_owned()));
-            }
-            length = Some(parsed);
-        }
-        Ok(match length {
+        Ok(match d.length.map_err(|e| Failure(e.to_owned()))? {
             Some(0) => Framing::Empty { reuse },
             Some(length) => Framing::Length { length, reuse },
             None => Framing::UntilClose { reuse: false },
