@@ -69,11 +69,12 @@ pub struct Failure {
     pub timed_out: bool,
 }
 
-#[allow(non_snake_case)]
-fn Failure(message: String) -> Failure {
-    Failure {
-        message,
-        timed_out: false,
+impl Failure {
+    fn new(message: impl Into<String>) -> Failure {
+        Failure {
+            message: message.into(),
+            timed_out: false,
+        }
     }
 }
 
@@ -130,7 +131,7 @@ impl Pool {
             .await
         {
             Ok(Ok(io)) => io,
-            Ok(Err(e)) => return Err(Failure(format!("connect: {e}"))),
+            Ok(Err(e)) => return Err(Failure::new(format!("connect: {e}"))),
             Err(_) => {
                 return Err(Failure {
                     message: "connect: timed out".to_owned(),
@@ -139,7 +140,7 @@ impl Pool {
             }
         };
         io.set_nodelay(true)
-            .map_err(|e| Failure(format!("connect: {e}")))?;
+            .map_err(|e| Failure::new(format!("connect: {e}")))?;
         Ok(Conn {
             io,
             buf: BytesMut::with_capacity(8 * 1024),
@@ -223,15 +224,15 @@ fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, Failure> {
     let len = match parsed {
         Ok(httparse::Status::Complete(len)) => len,
         Ok(httparse::Status::Partial) if buf.len() > MAX_HEAD => {
-            return Err(Failure("response head too large".to_owned()))
+            return Err(Failure::new("response head too large"))
         }
         Ok(httparse::Status::Partial) => return Ok(None),
-        Err(e) => return Err(Failure(format!("malformed response head: {e}"))),
+        Err(e) => return Err(Failure::new(format!("malformed response head: {e}"))),
     };
     let status = response
         .code
         .and_then(|c| StatusCode::from_u16(c).ok())
-        .ok_or_else(|| Failure("malformed status".to_owned()))?;
+        .ok_or_else(|| Failure::new("malformed status"))?;
     let http11 = response.version == Some(1);
     let mut delimiters = Delimiters::default();
     for h in response.headers.iter() {
@@ -241,7 +242,7 @@ fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, Failure> {
     let mut kept = Vec::with_capacity(response.headers.len());
     for h in response.headers.iter() {
         let name = HeaderName::from_bytes(h.name.as_bytes())
-            .map_err(|_| Failure("malformed header name".to_owned()))?;
+            .map_err(|_| Failure::new("malformed header name"))?;
         if forward_response_header(name.as_str(), &delimiters.listed) {
             let start = (h.value.as_ptr() as usize).saturating_sub(base);
             kept.push((name, start..start + h.value.len()));
@@ -254,7 +255,7 @@ fn parse_head(buf: &mut BytesMut) -> Result<Option<Head>, Failure> {
             .get(span.clone())
             .map(|_| head.slice(span))
             .and_then(|v| HeaderValue::from_maybe_shared(v).ok())
-            .ok_or_else(|| Failure("malformed header value".to_owned()))?;
+            .ok_or_else(|| Failure::new("malformed header value"))?;
         headers.append(name, value);
     }
     Ok(Some(Head {
@@ -274,12 +275,12 @@ async fn exchange_on(
     conn.io
         .write_all(request)
         .await
-        .map_err(|e| Failure(format!("write: {e}")))?;
+        .map_err(|e| Failure::new(format!("write: {e}")))?;
     let head = loop {
         if let Some(head) = parse_head(&mut conn.buf)? {
             if head.status.is_informational() {
                 if head.status == StatusCode::SWITCHING_PROTOCOLS {
-                    return Err(Failure("upstream switched protocols".to_owned()));
+                    return Err(Failure::new("upstream switched protocols"));
                 }
                 continue; // 100 Continue and friends: the final answer follows
             }
@@ -289,9 +290,9 @@ async fn exchange_on(
             .io
             .read_buf(&mut conn.buf)
             .await
-            .map_err(|e| Failure(format!("read: {e}")))?;
+            .map_err(|e| Failure::new(format!("read: {e}")))?;
         if n == 0 {
-            return Err(Failure("closed before answering".to_owned()));
+            return Err(Failure::new("closed before answering"));
         }
     };
     let framing = Framing::of(head.status, head.http11, head_only, &head.delimiters)?;
@@ -336,9 +337,9 @@ pub async fn exchange(
                     .io
                     .read_buf(&mut conn.buf)
                     .await
-                    .map_err(|e| Failure(format!("read body: {e}")))?;
+                    .map_err(|e| Failure::new(format!("read body: {e}")))?;
                 if n == 0 {
-                    return Err(Failure("closed within the body".to_owned()));
+                    return Err(Failure::new("closed within the body"));
                 }
             }
             let bytes = conn.buf.split_to(length).freeze();

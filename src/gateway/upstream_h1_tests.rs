@@ -129,7 +129,7 @@ async fn get(pool: &Rc<Pool>, path: &str) -> Result<(u16, Bytes), Failure> {
     let answer = send(pool, &client_request(Method::GET, path, &[]), None, None).await?;
     let body = to_bytes(answer.body)
         .await
-        .map_err(|_| Failure("body".into()))?;
+        .map_err(|_| Failure::new("body"))?;
     Ok((answer.status.as_u16(), body))
 }
 

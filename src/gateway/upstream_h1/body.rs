@@ -128,7 +128,7 @@ impl Framing {
                 Framing::UntilClose { reuse: false }
             });
         }
-        Ok(match d.length.map_err(|e| Failure(e.to_owned()))? {
+        Ok(match d.length.map_err(|e| Failure::new(e))? {
             Some(0) => Framing::Empty { reuse },
             Some(length) => Framing::Length { length, reuse },
             None => Framing::UntilClose { reuse: false },

@@ -160,7 +160,11 @@ mod tests {
 
     #[test]
     fn chunked_bodies_decode_whatever_the_read_sizes() {
-        let cases: &[(&[u8], Result<(&[u8], &[u8]), &str>)] = &[
+        type Case = (
+            &'static [u8],
+            Result<(&'static [u8], &'static [u8]), &'static str>,
+        );
+        let cases: &[Case] = &[
             (b"5\r\nhello\r\n0\r\n\r\n", Ok((b"hello", b""))),
             (
                 b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\nNEXT",
