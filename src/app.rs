@@ -1,17 +1,19 @@
 //! L4 (rank 7) wiring: builds the state from the config (database, migrations, route
-//! table, authenticator, caches), starts the HTTP server(s) with middleware, the
-//! operational endpoints, the admin API and the gateway as default service, and the
-//! background tasks (epoch poller, deny-audit writer).
+//! table, authenticator, caches), starts the HTTP server(s): the gateway's entry in front
+//! of actix-web's `App` (operational endpoints, admin API), with the edge settings of
+//! `app::middleware`, and the background tasks (epoch poller, deny-audit writer).
 
 pub mod bootstrap;
+#[cfg(test)]
+mod entry_tests;
 pub mod middleware;
 pub mod ops;
 pub mod tls;
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use actix_service::IntoServiceFactory;
 use actix_web::{web, App, HttpServer};
 use thiserror::Error;
 
@@ -23,7 +25,8 @@ use crate::authz::Authz;
 use crate::config::Config;
 use crate::gateway::audit::DenyAudit;
 use crate::gateway::decisions::DecisionLog;
-use crate::gateway::proxy::{Clients, Upstream};
+use crate::gateway::entry::Entry;
+use crate::gateway::proxy::Upstream;
 use crate::gateway::{now_ms, Gateway};
 use crate::storage::Db;
 use crate::web::client::TrustedProxies;
@@ -168,7 +171,9 @@ pub fn spawn_background(state: &web::Data<State>) {
     ));
 }
 
-/// The routes of the main listener: ops endpoints (unless moved), admin API, gateway.
+/// actix-web's part of the main listener: ops endpoints (unless moved), the admin API, and
+/// `gateway::unmatched` for paths nobody serves. Requests for the route table never reach
+/// it: `gateway::entry::Entry` serves them first (see [`start`]).
 fn main_app(
     state: web::Data<State>,
     with_ops: bool,
@@ -182,74 +187,10 @@ fn main_app(
     >,
 > {
     let gw = web::Data::from(state.gateway.clone());
-    let client_map: HashMap<String, awc::Client> = state
-        .gateway
-        .upstreams
-        .iter()
-        .map(|(n, u)| (n.clone(), u.client()))
-        .collect();
-    let clients = web::Data::new(Clients(client_map));
-    let edge = Arc::new(EdgeSettings {
-        cors: Cors {
-            origins: state.config.gateway.cors_allowed_origins.clone(),
-        },
-        max_header_bytes: state.config.server.max_header_bytes,
-    });
     let mut app = App::new()
         .app_data(state.clone())
         .app_data(state.admin.clone())
-        .app_data(gw.clone())
-        .app_data(clients.clone())
-        .wrap_fn(move |req, srv| {
-            use actix_web::dev::Service;
-            let settings = edge.clone();
-            let mut prepared = middleware::prepare(&req, &settings);
-            let origin = prepared.take_origin();
-            let claimed = match prepared.early {
-                Some(_) => None,
-                None => gw.claims(req.method().as_str(), req.uri().path()),
-            };
-            let inner: futures_util::future::LocalBoxFuture<
-                'static,
-                Result<actix_web::dev::ServiceResponse, actix_web::Error>,
-            > = match (prepared.early.take(), claimed) {
-                (Some(answer), _) => {
-                    Box::pin(futures_util::future::ready(Ok(req.into_response(answer))))
-                }
-                // Requests for the route table go straight to the gateway with their path
-                // normalized once: actix's router (a linear scan of the admin patterns) is
-                // only needed for everything else.
-                (None, Some(normalized)) => {
-                    let (gw, clients) = (gw.clone(), clients.clone());
-                    Box::pin(async move {
-                        let (http, mut payload) = req.into_parts();
-                        let body = <web::Payload as actix_web::FromRequest>::from_request(
-                            &http,
-                            &mut payload,
-                        )
-                        .await?;
-                        let response = crate::gateway::handle_normalized(
-                            http.clone(),
-                            body,
-                            gw,
-                            clients,
-                            normalized,
-                        )
-                        .await;
-                        Ok(actix_web::dev::ServiceResponse::new(http, response))
-                    })
-                }
-                (None, None) => {
-                    let fut = srv.call(req);
-                    Box::pin(async move { fut.await.map(|r| r.map_into_boxed_body()) })
-                }
-            };
-            let rid = prepared.request_id;
-            async move {
-                let result = rid.clone().scope(inner).await;
-                middleware::finish(result, &rid, origin, &settings)
-            }
-        });
+        .app_data(gw);
     if with_ops {
         app = app
             .route("/healthz", web::get().to(ops::healthz))
@@ -257,7 +198,17 @@ fn main_app(
             .route("/metrics", web::get().to(ops::metrics));
     }
     app.configure(crate::admin::configure)
-        .default_service(web::to(crate::gateway::handle))
+        .default_service(web::to(crate::gateway::unmatched))
+}
+
+/// The edge settings of the main listener (request limits and CORS).
+fn edge_settings(config: &Config) -> Arc<EdgeSettings> {
+    Arc::new(EdgeSettings {
+        cors: Cors {
+            origins: config.gateway.cors_allowed_origins.clone(),
+        },
+        max_header_bytes: config.server.max_header_bytes,
+    })
 }
 
 fn ops_app(
@@ -298,15 +249,32 @@ impl Running {
     }
 }
 
+/// Blocking threads per worker: the database calls (at most `database.pool_size` can run
+/// at once) and argon2 (one per core). More threads than that only wait for a connection;
+/// each new thread also gets a fresh allocator heap, and a restart storm of 300 callers
+/// spent a third of its CPU zeroing 300 of them (tokio's default allows 512).
+fn blocking_threads(config: &Config) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    config.database.pool_size as usize + cores
+}
+
 /// Binds the listener(s) and starts the background tasks.
 pub fn start(state: web::Data<State>) -> Result<Running, AppError> {
     let config = state.config.clone();
     spawn_background(&state);
     let with_ops = config.server.ops_listen.is_none();
     let s = state.clone();
-    let mut server = HttpServer::new(move || main_app(s.clone(), with_ops))
-        .client_request_timeout(Duration::from_secs(30))
-        .shutdown_timeout(10);
+    let edge = edge_settings(&config);
+    let mut server = HttpServer::new(move || {
+        Entry::new(
+            s.gateway.clone(),
+            edge.clone(),
+            main_app(s.clone(), with_ops).into_factory(),
+        )
+    })
+    .client_request_timeout(Duration::from_secs(30))
+    .worker_max_blocking_threads(blocking_threads(&config))
+    .shutdown_timeout(10);
     if config.server.workers > 0 {
         server = server.workers(config.server.workers);
     }

@@ -13,7 +13,7 @@ use thiserror::Error;
 mod routes;
 mod routes_doc;
 
-pub use routes::{Access, AttributeSource, Found, Route, RouteTable, PACKS};
+pub use routes::{Access, AttributeSource, Claim, Found, Matched, Route, RouteTable, PACKS};
 pub use routes_doc::routes_markdown;
 
 /// A configuration error; the CLI exits with code 2 on these.

@@ -1,5 +1,6 @@
 //! API tokens end to end on a real SQLite database: issue, authenticate, cache, revoke,
-//! rotate, disable, and the cases that must never reach argon2.
+//! rotate, disable, and the cases that must never reach argon2 (how secrets are stored,
+//! and rows of older releases: `api_token/digest_tests.rs`).
 
 use std::time::Instant;
 
@@ -41,21 +42,6 @@ async fn valid_pat_and_sat() {
         .unwrap();
     assert_eq!(s.principal.to_string(), "SERVICE_ACCOUNT:deployer");
     assert_eq!(s.principal.scope, Scope::parse("acme/eng").unwrap());
-}
-
-#[tokio::test]
-async fn wrong_secret_runs_argon2_once_and_fails() {
-    let f = fixture();
-    let pat = f.pat("alice", "laptop");
-    let mut wrong = pat.clone();
-    let last = if wrong.ends_with('A') { "B" } else { "A" };
-    wrong.replace_range(wrong.len() - 1.., last);
-    let before = f.auth.argon2_runs();
-    let reason = refusal(f.auth.authenticate(&key(&wrong), None, NOW).await);
-    assert!(reason.ends_with("wrong secret"), "{reason}");
-    assert!(!reason.contains(TokenValue::parse(&wrong).unwrap().secret()));
-    assert_eq!(f.auth.argon2_runs(), before + 1);
-    f.auth.authenticate(&key(&pat), None, NOW).await.unwrap();
 }
 
 #[tokio::test]
@@ -254,16 +240,15 @@ async fn cache_hits_skip_argon2_and_the_database() {
             .unwrap();
     }
     let per_hit = start.elapsed() / 10_000;
-    assert_eq!(f.auth.argon2_runs(), before + 1);
+    assert_eq!(f.auth.argon2_runs(), before);
     assert_eq!(f.auth.stats().hits, 10_000);
     println!("api token cache hit: {per_hit:?} (debug build)");
 }
 
 /// A hot token whose cache entry just expired is presented by many connections at once:
-/// one of them verifies it, the others wait for that answer instead of each running
-/// argon2 (which stalled the gateway for hundreds of milliseconds under load).
+/// each costs one indexed read and a digest, never argon2.
 #[tokio::test]
-async fn concurrent_misses_of_one_token_run_argon2_once() {
+async fn concurrent_misses_of_one_token_run_no_argon2() {
     let f = fixture();
     let pat = f.pat("alice", "laptop");
     let credential = key(&pat);
@@ -272,17 +257,11 @@ async fn concurrent_misses_of_one_token_run_argon2_once() {
     for who in futures_util::future::join_all(calls).await {
         assert_eq!(who.unwrap().principal.to_string(), "USER:alice");
     }
-    assert_eq!(f.auth.argon2_runs(), before + 1);
-    let stats = f.auth.stats();
-    assert_eq!(
-        (stats.hits, stats.misses),
-        (0, 16),
-        "one lookup counted per call"
-    );
+    assert_eq!(f.auth.argon2_runs(), before);
 }
 
 #[tokio::test]
-async fn repeated_wrong_secrets_lock_the_id_without_argon2() {
+async fn repeated_wrong_secrets_lock_the_id_without_a_read() {
     let f = fixture();
     let pat = f.pat("alice", "laptop");
     let mut wrong = pat.clone();
@@ -291,10 +270,8 @@ async fn repeated_wrong_secrets_lock_the_id_without_argon2() {
     for _ in 0..super::api_token::MAX_FAILURES_PER_ID {
         refusal(f.auth.authenticate(&key(&wrong), None, NOW).await);
     }
-    let runs = f.auth.argon2_runs();
     let reason = refusal(f.auth.authenticate(&key(&pat), None, NOW).await);
-    assert!(reason.contains("refused without argon2"), "{reason}");
-    assert_eq!(f.auth.argon2_runs(), runs);
+    assert!(reason.contains("refused unread"), "{reason}");
 }
 
 #[tokio::test]

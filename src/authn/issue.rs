@@ -1,6 +1,6 @@
 //! Issuing and rotating API tokens.
 //!
-//! Owns: creating a token row (server-generated token id, argon2id hash of a fresh 256-bit
+//! Owns: creating a token row (server-generated token id, SHA-256 digest of a fresh 256-bit
 //! secret, optional permission subset) and rotation (a new row for the same logical token;
 //! the old value keeps working until its grace time). Both take the no-escalation guard's
 //! `Permit<TokenGrant>` (owner and restriction come from it) and run on the caller's
@@ -9,8 +9,8 @@
 //! value's restriction ∩ the permit's, so rotation never widens a token. Must never store or
 //! log the secret; the value is returned once, to be shown once.
 
+use super::api_token::secret;
 use super::error::AuthnError;
-use super::password;
 use super::token::{TokenKind, TokenValue};
 use crate::policy::permission::{catalogue, PermissionSet};
 use crate::policy::role::PrincipalType;
@@ -188,7 +188,7 @@ fn new_row(
         owner_identifier: owner.to_owned(),
         identifier: identifier.to_owned(),
         name: name.to_owned(),
-        secret_hash: password::hash(value.secret())?,
+        secret_hash: secret::stored_form(value.secret()),
         permissions,
         valid_to,
         grace_until: None,

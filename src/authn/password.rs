@@ -1,13 +1,17 @@
-//! argon2id hashing of API token secrets and user passwords.
+//! argon2id hashing of user passwords, and verification of the argon2id hashes that
+//! older releases stored for API-token secrets (today's are SHA-256 digests, see
+//! `authn::api_token::secret`; a legacy hash is verified once and then re-stored).
 //!
 //! Parameters (deliberate): **argon2id, version 0x13, m = 19456 KiB (19 MiB), t = 2
 //! passes, p = 1 lane, 32-byte output, 16-byte random salt**: OWASP's Password Storage
 //! Cheat Sheet's first argon2id configuration. That costs one verification roughly 20–40 ms
 //! of one core and 19 MiB on current x86-64 (the `#[ignore]`d test
 //! `one_verification_takes` prints the number for this machine: run
-//! `cargo test --release --lib authn::password -- --ignored --nocapture`). The gateway keeps
-//! argon2 off the hot path: only a credential cache miss verifies, behind a semaphore of one
-//! permit per core, and [`ARGON2_VERIFICATIONS`] counts every run for `/metrics`.
+//! `cargo test --release --lib authn::password -- --ignored --nocapture`). Passwords are
+//! low-entropy, so the slow hash is what protects them; the gateway's hot path never
+//! meets it (logins and password changes only, plus a legacy token's first use), always
+//! behind a semaphore of one permit per core, and [`ARGON2_VERIFICATIONS`] counts every run
+//! for `/metrics`.
 //!
 //! Owns: hashing, verification (argon2's verifier compares in constant time), a dummy
 //! verification of the same cost (timing equaliser for unknown emails) and the minimal

@@ -1,16 +1,22 @@
-//! Compiles route rules (shipped packs plus `[[routes]]`) into the precompiled route table.
+//! Compiles route rules (shipped packs plus `[[routes]]`) into the precompiled route table,
+//! and matches a request against it once ([`RouteTable::claim`] → [`Matched`]).
 //!
 //! Validation at start-up (DESIGN §3): unknown upstream, unknown permission, a permission of
 //! another resource type or not available at the route's scope level, a `resource` or
 //! attribute naming no path parameter, overlapping rules, and rules that claim scopegate's
-//! own paths are errors naming the rule and its file. Pure: packs are embedded text.
+//! own paths are errors naming the rule and its file. Each rule's upstream is resolved to
+//! its index in `[upstreams]` (name order) here, so a request never looks a name up. Pure:
+//! packs are embedded text.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::{Config, ConfigError, RouteConfig};
 use crate::policy::permission::{catalogue, PermissionId};
-use crate::policy::route::{scopegate_reserved, RouteError, RouteMatch, Router, Template};
+use crate::policy::route::{
+    normalize_path, scopegate_reserved, ParamRanges, Params, PathError, RouteError, RouteMatch,
+    Router, Template,
+};
 use crate::policy::ScopeLevel;
 
 /// The shipped packs, embedded at build time.
@@ -51,7 +57,12 @@ pub struct Route {
     pub label: String,
     pub methods: Vec<String>,
     pub template: String,
+    /// The compiled template (parameter names for [`Matched::params`]).
+    pub pattern: Template,
     pub upstream: String,
+    /// Position of `upstream` among the configured upstreams in name order (the order of
+    /// `Config::upstreams`), resolved at compile time.
+    pub upstream_index: usize,
     pub access: Access,
     /// Level the route checks at: project with `{project}`, organization with `{org}`.
     pub level: ScopeLevel,
@@ -80,11 +91,56 @@ impl std::fmt::Debug for RouteTable {
 pub enum Found<'a> {
     Route {
         route: &'a Arc<Route>,
-        params: crate::policy::route::Params<'a>,
+        params: Params<'a>,
     },
     /// The path matches a rule that does not list the method.
     MethodNotListed,
     NotFound,
+}
+
+/// A request matched to its one rule: the normalized path it was matched on and the rule's
+/// parameters as ranges of that path. Only [`RouteTable::claim`] makes one, so a stage
+/// holding a `Matched` was handed the request's only match.
+#[derive(Debug)]
+pub struct Matched {
+    path: String,
+    route: Arc<Route>,
+    ranges: ParamRanges,
+}
+
+impl Matched {
+    /// The normalized path: what was matched, authorized and is forwarded.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    pub fn route(&self) -> &Route {
+        &self.route
+    }
+
+    pub fn params(&self) -> Params<'_> {
+        self.ranges.params(&self.route.pattern, &self.path)
+    }
+}
+
+/// What the route table says about a raw request path (see [`RouteTable::claim`]).
+#[derive(Debug)]
+pub enum Claim {
+    /// Exactly one rule matches.
+    Route(Matched),
+    /// The normalized path matches a rule that does not list the method (a 404, never a
+    /// fallback to another rule).
+    MethodNotListed(String),
+    /// The path cannot be normalized safely (a 400).
+    Unsafe(PathError),
+    /// No rule's template matches the path: not the gateway's request.
+    NotFound,
+}
+
+#[cfg(test)]
+thread_local! {
+    /// Route lookups made on this thread, for the test that a request is matched once.
+    static LOOKUPS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 #[derive(serde::Deserialize)]
@@ -102,8 +158,34 @@ impl RouteTable {
         &self.routes
     }
 
+    /// Route lookups ([`RouteTable::find`]) made on this thread so far (tests only).
+    #[cfg(test)]
+    pub fn lookups_on_this_thread() -> usize {
+        LOOKUPS.with(std::cell::Cell::get)
+    }
+
+    /// Normalizes a raw request path and matches it: the one route lookup of a request.
+    pub fn claim(&self, method: &str, raw_path: &str) -> Claim {
+        let path = match normalize_path(raw_path) {
+            Ok(path) => path,
+            Err(e) => return Claim::Unsafe(e),
+        };
+        let (route, ranges) = match self.find(method, &path) {
+            Found::Route { route, params } => (route.clone(), params.ranges(&path)),
+            Found::MethodNotListed => return Claim::MethodNotListed(path),
+            Found::NotFound => return Claim::NotFound,
+        };
+        Claim::Route(Matched {
+            path,
+            route,
+            ranges,
+        })
+    }
+
     /// Matches an already-normalized path.
     pub fn find<'a>(&'a self, method: &str, path: &'a str) -> Found<'a> {
+        #[cfg(test)]
+        LOOKUPS.with(|n| n.set(n.get() + 1));
         match self.router.at(method, path) {
             RouteMatch::Found { value, params, .. } => Found::Route {
                 route: &self.routes[*value],
@@ -122,12 +204,11 @@ fn compile_one(
     config: &Config,
 ) -> Result<(Template, Route), String> {
     let template = Template::parse(&rule.path).map_err(|e| e.to_string())?;
-    if !config.upstreams.contains_key(&rule.upstream) {
-        return Err(format!(
-            "unknown upstream `{}` (not in [upstreams])",
-            rule.upstream
-        ));
-    }
+    let upstream_index = config
+        .upstreams
+        .keys()
+        .position(|name| *name == rule.upstream)
+        .ok_or_else(|| format!("unknown upstream `{}` (not in [upstreams])", rule.upstream))?;
     let level = if template.has_param("project") {
         ScopeLevel::Project
     } else if template.has_param("org") {
@@ -207,7 +288,9 @@ fn compile_one(
         label: format!("{} {}", rule.methods.join(","), rule.path),
         methods: rule.methods.clone(),
         template: rule.path.clone(),
+        pattern: template.clone(),
         upstream: rule.upstream.clone(),
+        upstream_index,
         access,
         level,
         pass_authorization: rule.pass_authorization,
@@ -286,85 +369,5 @@ impl Config {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn config(text: &str) -> Config {
-        Config::parse(Some(text), "test.toml", &[]).unwrap()
-    }
-
-    const UPSTREAMS: &str = "[upstreams]\ninsights = \"http://127.0.0.1:1\"\nprofiles = \"http://127.0.0.1:2\"\nteams = \"http://127.0.0.1:3\"\nportal = \"http://127.0.0.1:4\"\n";
-
-    #[test]
-    fn shipped_packs_compile_together() {
-        let c = config(&format!(
-            "[gateway]\nroute_packs = [\"default\", \"portal\"]\n{UPSTREAMS}"
-        ));
-        let table = c.compile_routes("test.toml").unwrap();
-        assert!(table.routes().len() > 100);
-        match table.find("GET", "/v1/orgs/eng/projects/web/insights/categories") {
-            Found::Route { route, .. } => assert_eq!(
-                route.template,
-                "/v1/orgs/{org}/projects/{project}/insights/categories"
-            ),
-            _ => panic!("literal beats parameter"),
-        }
-        match table.find("PUT", "/v1/orgs/eng/projects/web/teams/team-a") {
-            Found::Route { route, params } => {
-                assert_eq!(params.get("team"), Some("team-a"));
-                assert_eq!(
-                    route.attributes,
-                    vec![("team".to_owned(), AttributeSource::Param("team".into()))]
-                );
-            }
-            _ => panic!("team route"),
-        }
-        assert!(matches!(
-            table.find("delete", "/v1/orgs/eng/projects/web/teams/team-a"),
-            Found::MethodNotListed
-        ));
-        assert!(matches!(table.find("GET", "/nowhere"), Found::NotFound));
-    }
-
-    #[test]
-    fn start_up_errors_name_rule_and_file() {
-        let cases: &[(&str, &str)] = &[
-            ("[[routes]]\nmethods=[\"GET\"]\npath=\"/x\"\nupstream=\"nope\"\npublic=true", "unknown upstream `nope`"),
-            ("[[routes]]\nmethods=[\"GET\"]\npath=\"/x\"\nupstream=\"teams\"\npermission=\"nope\"", "unknown permission `nope`"),
-            ("[[routes]]\nmethods=[\"GET\"]\npath=\"/v1/orgs/{org}/projects/{project}/x\"\nupstream=\"teams\"\npermission=\"sei_seiteams_view\"\nresource_type=\"SEI_PROFILE\"", "acts on `SEI_TEAM`"),
-            ("[[routes]]\nmethods=[\"GET\"]\npath=\"/x\"\nupstream=\"teams\"\npermission=\"sei_seiteams_view\"", "not available at the account level"),
-            ("[[routes]]\nmethods=[\"GET\"]\npath=\"/v1/orgs/{org}/projects/{project}/x\"\nupstream=\"teams\"\npermission=\"sei_seiteams_view\"\nresource=\"{team}\"", "names no parameter"),
-            ("[[routes]]\nmethods=[\"GET\"]\npath=\"/v1/roles/{r}\"\nupstream=\"teams\"\npublic=true", "/v1/roles"),
-            ("[[routes]]\nmethods=[\"GET\"]\npath=\"/healthz\"\nupstream=\"teams\"\npublic=true", "healthz"),
-            ("[[routes]]\nmethods=[\"GET\"]\npath=\"/x\"\nupstream=\"teams\"", "needs `permission`"),
-        ];
-        for (rules, needle) in cases {
-            let c = config(&format!("[gateway]\nroute_packs = []\n{UPSTREAMS}{rules}"));
-            let err = c.compile_routes("my.toml").unwrap_err().to_string();
-            assert!(
-                err.contains(needle) && err.contains("my.toml"),
-                "{needle}: {err}"
-            );
-        }
-    }
-
-    #[test]
-    fn overlapping_rules_are_refused_naming_both_files() {
-        let c = config(&format!(
-            "{UPSTREAMS}[[routes]]\nmethods=[\"GET\",\"POST\"]\npath=\"/v1/orgs/{{o}}/projects/{{p}}/teams\"\nupstream=\"teams\"\nauthenticated=true\n"
-        ));
-        let err = c.compile_routes("my.toml").unwrap_err().to_string();
-        assert!(
-            err.contains("static/routes/default.toml")
-                && err.contains("my.toml")
-                && err.contains("overlaps"),
-            "{err}"
-        );
-        let unknown_pack = config(&format!("[gateway]\nroute_packs = [\"nope\"]\n{UPSTREAMS}"));
-        assert!(unknown_pack
-            .compile_routes("my.toml")
-            .unwrap_err()
-            .to_string()
-            .contains("nope"));
-    }
-}
+#[path = "routes_tests.rs"]
+mod tests;

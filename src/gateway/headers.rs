@@ -9,10 +9,11 @@
 //! [`outgoing`] builds the request the backend receives: those headers plus the identity
 //! headers and the forwarding headers the gateway sets itself.
 
+use std::io::Write;
 use std::net::IpAddr;
 
+use actix_web::dev::RequestHead;
 use actix_web::http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use actix_web::HttpRequest;
 
 use super::proxy::Outgoing;
 use crate::policy::role::Principal;
@@ -97,19 +98,16 @@ pub fn forward_request_header(name: &str, pass_authorization: bool, listed: &[St
         || FORWARDING.contains(&n))
 }
 
-/// The client headers that are forwarded, in order.
-pub fn request_headers_to_forward(
-    headers: &HeaderMap,
-    pass_authorization: bool,
-) -> Vec<(HeaderName, HeaderValue)> {
+/// The client headers that are forwarded, in order, in a map with room for the
+/// gateway's own.
+pub fn request_headers_to_forward(headers: &HeaderMap, pass_authorization: bool) -> HeaderMap {
     let listed = connection_listed(headers);
-    let mut kept = Vec::with_capacity(headers.len() + GATEWAY_HEADERS);
-    kept.extend(
-        headers
-            .iter()
-            .filter(|(n, _)| forward_request_header(n.as_str(), pass_authorization, &listed))
-            .map(|(n, v)| (n.clone(), v.clone())),
-    );
+    let mut kept = HeaderMap::with_capacity(headers.len() + GATEWAY_HEADERS);
+    for (name, value) in headers.iter() {
+        if forward_request_header(name.as_str(), pass_authorization, &listed) {
+            kept.append(name.clone(), value.clone());
+        }
+    }
     kept
 }
 
@@ -129,6 +127,13 @@ pub fn response_headers_to_return(headers: &HeaderMap) -> Vec<(HeaderName, Heade
         .collect()
 }
 
+/// [`response_headers_to_return`] in place: the backend's map, minus what does not go back
+/// to the client (no copy of the headers that stay).
+pub fn keep_response_headers(headers: &mut HeaderMap) {
+    let listed = connection_listed(headers);
+    headers.retain(|name, _| forward_response_header(name.as_str(), &listed));
+}
+
 /// Who the gateway says is calling: the identity headers' values.
 pub struct Identity<'a> {
     pub request_id: &'a RequestId,
@@ -146,96 +151,219 @@ pub struct Edge<'a> {
     pub tls: bool,
 }
 
-fn value(text: &str) -> Option<HeaderValue> {
-    HeaderValue::from_str(text).ok()
+/// Where the backend's request headers go: a header map (awc) or the request's bytes
+/// (the lean client writes them straight into its buffer).
+pub trait HeaderSink {
+    fn put(&mut self, name: &HeaderName, value: &HeaderValue);
+    /// A value made of `parts`, which hold no CR, LF or other control bytes.
+    fn put_parts(&mut self, name: &HeaderName, parts: &[&[u8]]);
 }
 
-/// The request the backend receives: the client's safe headers plus identity and
-/// forwarding headers set by the gateway. Values are shared rather than copied where the
-/// request already holds them (request id, `Host`); the peer address is formatted once.
+impl HeaderSink for HeaderMap {
+    fn put(&mut self, name: &HeaderName, value: &HeaderValue) {
+        self.append(name.clone(), value.clone());
+    }
+
+    fn put_parts(&mut self, name: &HeaderName, parts: &[&[u8]]) {
+        let value = bytes::Bytes::from(parts.concat());
+        if let Ok(value) = HeaderValue::from_maybe_shared(value) {
+            self.append(name.clone(), value);
+        }
+    }
+}
+
+/// `name: value\r\n` lines of an HTTP/1.1 request.
+impl HeaderSink for Vec<u8> {
+    fn put(&mut self, name: &HeaderName, value: &HeaderValue) {
+        self.put_parts(name, &[value.as_bytes()]);
+    }
+
+    fn put_parts(&mut self, name: &HeaderName, parts: &[&[u8]]) {
+        self.extend_from_slice(name.as_str().as_bytes());
+        self.extend_from_slice(b": ");
+        for part in parts {
+            self.extend_from_slice(part);
+        }
+        self.extend_from_slice(b"\r\n");
+    }
+}
+
+/// The headers the backend receives, written on demand into a [`HeaderSink`]: the client's
+/// safe headers, then the identity and forwarding headers the gateway sets. Nothing is
+/// formatted or copied until then, and nothing allocated when the sink is a byte buffer.
+pub struct OutgoingHeaders<'a> {
+    client: &'a HeaderMap,
+    pass_authorization: bool,
+    request_id: &'a RequestId,
+    principal: Option<&'a Principal>,
+    allowed_ids: Option<String>,
+    peer: IpAddr,
+    client_ip: IpAddr,
+    /// The trusted client's `X-Forwarded-For` chain, extended with the peer.
+    chain: Option<&'a str>,
+    proto: &'a [u8],
+    host: Option<&'a HeaderValue>,
+}
+
+impl OutgoingHeaders<'_> {
+    /// About how many headers [`Self::write_into`] writes (to size a map).
+    pub fn len_hint(&self) -> usize {
+        self.client.len() + GATEWAY_HEADERS
+    }
+
+    pub fn write_into<S: HeaderSink>(&self, sink: &mut S) {
+        let listed = connection_listed(self.client);
+        for (name, value) in self.client.iter() {
+            if forward_request_header(name.as_str(), self.pass_authorization, &listed) {
+                sink.put(name, value);
+            }
+        }
+        sink.put(&REQUEST_ID, self.request_id.header());
+        if let Some(principal) = self.principal {
+            // Principal's Display is the one `TYPE:id` format, written on the stack.
+            let mut text = [0u8; 256];
+            let mut cursor = std::io::Cursor::new(&mut text[..]);
+            if write!(cursor, "{principal}").is_ok() {
+                let len = cursor.position() as usize;
+                sink.put_parts(&PRINCIPAL, &[&text[..len]]);
+            }
+            sink.put_parts(&ACCOUNT, &[principal.account().as_str().as_bytes()]);
+        }
+        if let Some(ids) = &self.allowed_ids {
+            sink.put_parts(&ALLOWED_IDS, &[ids.as_bytes()]);
+        }
+        let (mut client_buf, mut peer_buf) = ([0u8; 48], [0u8; 48]);
+        let client_ip = ip_text(self.client_ip, &mut client_buf);
+        match self.chain {
+            Some(chain) => {
+                let peer = ip_text(self.peer, &mut peer_buf);
+                sink.put_parts(&X_FORWARDED_FOR, &[chain.as_bytes(), b", ", peer]);
+            }
+            None if self.client_ip == self.peer => sink.put_parts(&X_FORWARDED_FOR, &[client_ip]),
+            None => sink.put_parts(&X_FORWARDED_FOR, &[ip_text(self.peer, &mut peer_buf)]),
+        }
+        sink.put_parts(&X_FORWARDED_PROTO, &[self.proto]);
+        if let Some(host) = self.host {
+            sink.put(&X_FORWARDED_HOST, host);
+        }
+        sink.put_parts(&X_REAL_IP, &[client_ip]);
+        let (open, close): (&[u8], &[u8]) = if self.client_ip.is_ipv6() {
+            (b"\"[", b"]\"")
+        } else {
+            (b"", b"")
+        };
+        let host_parts: [&[u8]; 3] = match self.host {
+            Some(h) => [b";host=\"", h.as_bytes(), b"\""],
+            None => [b"", b"", b""],
+        };
+        sink.put_parts(
+            &header::FORWARDED,
+            &[
+                b"for=",
+                open,
+                client_ip,
+                close,
+                b";proto=",
+                self.proto,
+                host_parts[0],
+                host_parts[1],
+                host_parts[2],
+            ],
+        );
+    }
+}
+
+/// An address as text, IPv4 without the formatting machinery.
+fn ip_text(ip: IpAddr, buf: &mut [u8; 48]) -> &[u8] {
+    match ip {
+        IpAddr::V4(v4) => {
+            let mut len = 0;
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    buf[len] = b'.';
+                    len += 1;
+                }
+                let digits = [octet / 100, octet / 10 % 10, octet % 10];
+                let skip = if octet >= 100 {
+                    0
+                } else if octet >= 10 {
+                    1
+                } else {
+                    2
+                };
+                for d in &digits[skip..] {
+                    buf[len] = b'0' + d;
+                    len += 1;
+                }
+            }
+            &buf[..len]
+        }
+        IpAddr::V6(_) => {
+            let mut cursor = std::io::Cursor::new(&mut buf[..]);
+            let len = match write!(cursor, "{ip}") {
+                Ok(()) => cursor.position() as usize,
+                Err(_) => 0,
+            };
+            &buf[..len]
+        }
+    }
+}
+
+/// The request the backend receives: method, authorized path, query, and its headers (the
+/// client's safe ones plus identity and forwarding headers, see [`OutgoingHeaders`]).
 pub fn outgoing<'a>(
-    req: &'a HttpRequest,
+    req: &'a RequestHead,
     edge: Edge<'_>,
     pass_authorization: bool,
     path: &'a str,
-    identity: Identity<'_>,
+    identity: Identity<'a>,
 ) -> Outgoing<'a> {
-    let mut headers = request_headers_to_forward(req.headers(), pass_authorization);
-    let mut set = |name: HeaderName, v: Option<HeaderValue>| {
-        if let Some(v) = v {
-            headers.push((name, v));
-        }
-    };
-    set(REQUEST_ID, Some(identity.request_id.header().clone()));
-    if let Some(principal) = identity.principal {
-        set(PRINCIPAL, value(&principal.to_string()));
-        set(ACCOUNT, value(principal.account().as_str()));
-    }
-    if let Some(ids) = identity.allowed_ids {
-        set(ALLOWED_IDS, value(&ids));
-    }
     let peer: IpAddr = req
-        .peer_addr()
+        .peer_addr
         .map(|a| a.ip())
         .unwrap_or(IpAddr::from([127, 0, 0, 1]));
     let trusted_peer = edge.trusted.trusts(peer);
     let client_xff = req
-        .headers()
+        .headers
         .get(&X_FORWARDED_FOR)
         .and_then(|v| v.to_str().ok());
     let client_ip = edge.trusted.client_ip(peer, client_xff);
-    let client_ip_text = client_ip.to_string();
-    let client_ip_value = value(&client_ip_text);
-    let xff = match (trusted_peer, client_xff) {
-        (true, Some(chain)) => value(&format!("{chain}, {peer}")),
-        _ if client_ip == peer => client_ip_value.clone(),
-        _ => value(&peer.to_string()),
-    };
     let client_proto = req
-        .headers()
+        .headers
         .get(&X_FORWARDED_PROTO)
         .filter(|_| trusted_peer)
         .filter(|v| matches!(v.as_bytes(), b"http" | b"https"));
-    let proto = match client_proto {
-        Some(p) => p.clone(),
-        None => HeaderValue::from_static(if edge.tls { "https" } else { "http" }),
+    let proto: &[u8] = match client_proto {
+        Some(p) => p.as_bytes(),
+        None if edge.tls => b"https",
+        None => b"http",
     };
     let host = req
-        .headers()
+        .headers
         .get(header::HOST)
         .filter(|h| !h.is_empty() && h.to_str().is_ok());
-    let mut forwarded = String::with_capacity(64 + host.map_or(0, HeaderValue::len));
-    forwarded.push_str("for=");
-    if client_ip.is_ipv6() {
-        forwarded.push_str("\"[");
-        forwarded.push_str(&client_ip_text);
-        forwarded.push_str("]\"");
-    } else {
-        forwarded.push_str(&client_ip_text);
-    }
-    forwarded.push_str(";proto=");
-    forwarded.push_str(proto.to_str().unwrap_or("http"));
-    if let Some(h) = host.and_then(|h| h.to_str().ok()) {
-        forwarded.push_str(";host=\"");
-        forwarded.push_str(h);
-        forwarded.push('"');
-    }
-    set(X_FORWARDED_FOR, xff);
-    set(X_FORWARDED_PROTO, Some(proto));
-    set(X_FORWARDED_HOST, host.cloned());
-    set(X_REAL_IP, client_ip_value);
-    set(header::FORWARDED, value(&forwarded));
     let content_length = req
-        .headers()
+        .headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    let chunked = req.headers().contains_key(header::TRANSFER_ENCODING);
+    let chunked = req.headers.contains_key(header::TRANSFER_ENCODING);
     Outgoing {
-        method: req.method().clone(),
+        method: req.method.clone(),
         path,
-        query: req.query_string(),
-        headers,
+        query: req.uri.query().unwrap_or_default(),
+        headers: OutgoingHeaders {
+            client: &req.headers,
+            pass_authorization,
+            request_id: identity.request_id,
+            principal: identity.principal,
+            allowed_ids: identity.allowed_ids,
+            peer,
+            client_ip,
+            chain: client_xff.filter(|_| trusted_peer),
+            proto,
+            host,
+        },
         content_length,
         has_body: chunked || content_length.is_some_and(|l| l > 0),
     }
@@ -283,5 +411,68 @@ mod tests {
             );
         }
         assert!(forward_request_header("authorization", true, &listed));
+    }
+
+    #[test]
+    fn both_sinks_receive_the_same_headers() {
+        use crate::policy::role::PrincipalType;
+        use crate::policy::{Identifier, Scope};
+        let principal = Principal {
+            principal_type: PrincipalType::User,
+            identifier: Identifier::new("alice").unwrap(),
+            scope: Scope::parse("acme").unwrap(),
+        };
+        let id = RequestId::from_client(None);
+        for (peer, trusted, xff) in [
+            ("10.0.0.7:1", vec![], None),
+            ("[2001:db8::1]:1", vec![], None),
+            (
+                "10.0.0.7:1",
+                vec!["10.0.0.0/8".to_owned()],
+                Some("203.0.113.9, 10.0.0.3"),
+            ),
+        ] {
+            let mut req = actix_web::test::TestRequest::get()
+                .uri("/v1/x?y=1")
+                .peer_addr(peer.parse().unwrap())
+                .insert_header(("host", "gw.example"))
+                .insert_header(("accept", "*/*"))
+                .insert_header(("x-scopegate-principal", "USER:mallory"));
+            if let Some(xff) = xff {
+                req = req.insert_header(("x-forwarded-for", xff));
+            }
+            let req = req.to_http_request();
+            let trusted = TrustedProxies::parse(&trusted);
+            let out = outgoing(
+                req.head(),
+                Edge {
+                    trusted: &trusted,
+                    tls: true,
+                },
+                false,
+                "/v1/x",
+                Identity {
+                    request_id: &id,
+                    principal: Some(&principal),
+                    allowed_ids: Some("a,b".to_owned()),
+                },
+            );
+            let mut map = HeaderMap::new();
+            out.headers.write_into(&mut map);
+            let mut bytes = Vec::new();
+            out.headers.write_into(&mut bytes);
+            let from_map: Vec<String> = map
+                .iter()
+                .map(|(n, v)| format!("{n}: {}", v.to_str().unwrap()))
+                .collect();
+            let text = String::from_utf8(bytes).unwrap();
+            let mut from_bytes: Vec<String> = text.lines().map(str::to_owned).collect();
+            let mut sorted_map = from_map.clone();
+            sorted_map.sort();
+            from_bytes.sort();
+            assert_eq!(sorted_map, from_bytes, "{peer}");
+            assert!(from_map.contains(&"x-scopegate-principal: USER:alice".to_owned()));
+            assert!(!text.contains("mallory"));
+        }
     }
 }

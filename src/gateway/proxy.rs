@@ -6,20 +6,24 @@
 //! covers the wait for the response head; an accepted response body is streamed as it
 //! comes.
 
-use std::collections::HashMap;
 use std::path::Path;
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use actix_web::body::{BodyStream, SizedStream};
-use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::body::{BodyStream, BoxBody, SizedStream};
+use actix_web::dev::Payload;
+use actix_web::http::header::{HeaderMap, HeaderValue, HOST};
 use actix_web::http::{Method, StatusCode};
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use awc::error::{ConnectError, SendRequestError};
 use bytes::Bytes;
+use futures_util::future::{select, Either};
 use futures_util::StreamExt;
 
-use super::headers::response_headers_to_return;
+use super::deadline::{Deadline, Deadlines};
+use super::headers::{keep_response_headers, OutgoingHeaders};
+use super::upstream_h1 as h1;
 use crate::config::{Config, UpstreamConfig};
 use crate::web::metrics::{Metrics, UpstreamMetrics};
 use crate::web::{ApiError, ErrorCode};
@@ -29,6 +33,8 @@ pub struct Upstream {
     pub name: String,
     /// Scheme, authority and optional base path, without a trailing slash.
     pub base: String,
+    /// The `Host` header sent upstream (what awc would write for `base`), made once.
+    pub host: Option<HeaderValue>,
     pub connect_timeout: Duration,
     pub timeout: Duration,
     pub metrics: UpstreamMetrics,
@@ -38,11 +44,9 @@ pub struct Upstream {
 }
 
 impl Upstream {
-    /// Every configured upstream with its effective timeouts and TLS roots.
-    pub fn from_config(
-        config: &Config,
-        metrics: &Metrics,
-    ) -> Result<HashMap<String, Upstream>, String> {
+    /// Every configured upstream with its effective timeouts and TLS roots, in name order:
+    /// the order `Route::upstream_index` counts in.
+    pub fn from_config(config: &Config, metrics: &Metrics) -> Result<Vec<Upstream>, String> {
         config
             .upstreams
             .iter()
@@ -57,9 +61,11 @@ impl Upstream {
                     UpstreamConfig::Url(_) => (None, None),
                     UpstreamConfig::Table(t) => (t.connect_timeout_ms, t.timeout_ms),
                 };
+                let base = up.url().trim_end_matches('/').to_owned();
                 let upstream = Upstream {
                     name: name.clone(),
-                    base: up.url().trim_end_matches('/').to_owned(),
+                    host: host_header(&base),
+                    base,
                     connect_timeout: Duration::from_millis(
                         connect.unwrap_or(config.gateway.connect_timeout_ms),
                     ),
@@ -67,7 +73,7 @@ impl Upstream {
                     metrics: metrics.upstream(name),
                     tls,
                 };
-                Ok((name.clone(), upstream))
+                Ok(upstream)
             })
             .collect()
     }
@@ -85,6 +91,17 @@ impl Upstream {
             .disable_timeout()
             .finish()
     }
+}
+
+/// `host` or `host:port` of a base URL, as awc writes it when the request has no `Host`.
+fn host_header(base: &str) -> Option<HeaderValue> {
+    let uri: awc::http::Uri = base.parse().ok()?;
+    let host = uri.host()?;
+    let text = match uri.port_u16() {
+        None | Some(80) | Some(443) => host.to_owned(),
+        Some(port) => format!("{host}:{port}"),
+    };
+    HeaderValue::from_str(&text).ok()
 }
 
 /// A TLS client config trusting the public web roots plus the certificates in `ca_file`.
@@ -113,15 +130,44 @@ fn tls_with_ca(ca_file: &Path) -> Result<rustls::ClientConfig, String> {
     Ok(config)
 }
 
-/// Per-worker clients, one per upstream.
-pub struct Clients(pub HashMap<String, awc::Client>);
+/// Per-worker clients, one per upstream, in the order of [`Upstream::from_config`], and the
+/// worker's upstream deadlines.
+pub struct Clients {
+    clients: Vec<awc::Client>,
+    /// The lean client's pools, for plain `http://` upstreams.
+    h1: Vec<Option<Rc<h1::Pool>>>,
+    deadlines: Rc<Deadlines>,
+}
+
+impl Clients {
+    /// One pooled client per upstream, for one worker.
+    pub fn for_worker(upstreams: &[Upstream]) -> Clients {
+        Clients {
+            clients: upstreams.iter().map(Upstream::client).collect(),
+            h1: upstreams
+                .iter()
+                .map(|u| h1::Pool::for_base(&u.base, u.connect_timeout))
+                .collect(),
+            deadlines: Deadlines::new(),
+        }
+    }
+
+    pub fn get(&self, index: usize) -> Option<&awc::Client> {
+        self.clients.get(index)
+    }
+
+    /// A deadline on this worker (see `gateway::deadline`).
+    pub fn deadline(&self, at: Instant) -> Deadline {
+        self.deadlines.start(at)
+    }
+}
 
 /// What the proxy sends.
 pub struct Outgoing<'a> {
     pub method: Method,
     pub path: &'a str,
     pub query: &'a str,
-    pub headers: Vec<(HeaderName, HeaderValue)>,
+    pub headers: OutgoingHeaders<'a>,
     pub content_length: Option<u64>,
     pub has_body: bool,
 }
@@ -139,20 +185,17 @@ pub enum RequestBody {
     /// The first bytes, then the rest of the stream.
     Stream {
         prefix: Bytes,
-        rest: web::Payload,
+        rest: Payload,
         length: Option<u64>,
     },
 }
 
 /// Reads up to [`PREFETCH_BYTES`] of the body; a decoding error is the client's fault.
-pub async fn prefetch(
-    out: &Outgoing<'_>,
-    mut payload: web::Payload,
-) -> Result<RequestBody, ApiError> {
+pub async fn prefetch(out: &Outgoing<'_>, mut payload: Payload) -> Result<RequestBody, ApiError> {
     if !out.has_body {
         return Ok(RequestBody::Empty);
     }
-    let mut prefix = web::BytesMut::new();
+    let mut prefix = bytes::BytesMut::new();
     while prefix.len() < PREFETCH_BYTES {
         match payload.next().await {
             Some(Ok(chunk)) => prefix.extend_from_slice(&chunk),
@@ -168,11 +211,83 @@ pub async fn prefetch(
 }
 
 /// Sends the request and streams the answer back; upstream failures become JSON errors.
+/// One deadline covers the response head and a small body; it is polled beside each step
+/// rather than wrapping them, so no step's future is moved into another.
+/// `started`: when the exchange begins (the upstream latency is measured from it, and the
+/// deadline is `started` + the upstream's timeout). Plain `http://` upstreams with the body
+/// in hand go through the lean client (`gateway::upstream_h1`), the rest through awc.
 pub async fn forward(
+    clients: &Clients,
+    index: usize,
+    upstream: &Upstream,
+    out: Outgoing<'_>,
+    body: RequestBody,
+    started: Instant,
+) -> Result<(HttpResponse, StatusCode), ApiError> {
+    let mut deadline = clients.deadline(started + upstream.timeout);
+    let pool = clients.h1.get(index).and_then(Option::as_ref);
+    let client = clients.get(index);
+    match (pool, client, body) {
+        (Some(pool), _, RequestBody::Empty) => {
+            forward_h1(pool, upstream, out, None, deadline, started).await
+        }
+        (Some(pool), _, RequestBody::Full(bytes)) => {
+            forward_h1(pool, upstream, out, Some(bytes), deadline, started).await
+        }
+        (_, Some(client), body) => {
+            forward_awc(client, upstream, out, body, &mut deadline, started).await
+        }
+        (_, None, _) => Err(ApiError::internal("no client for upstream")),
+    }
+}
+
+async fn forward_h1(
+    pool: &Rc<h1::Pool>,
+    upstream: &Upstream,
+    out: Outgoing<'_>,
+    body: Option<Bytes>,
+    mut deadline: Deadline,
+    started: Instant,
+) -> Result<(HttpResponse, StatusCode), ApiError> {
+    let exchange = std::pin::pin!(h1::exchange(
+        pool,
+        &out,
+        upstream.host.as_ref(),
+        body,
+        started
+    ));
+    let answer = match select(exchange, &mut deadline).await {
+        Either::Left((Ok(answer), _)) => answer,
+        Either::Left((Err(failure), _)) if failure.timed_out => {
+            return Err(timeout_error(upstream))
+        }
+        Either::Left((Err(failure), _)) => {
+            upstream.metrics.refused.inc();
+            tracing::warn!(upstream = %upstream.name, error = %failure.message, "upstream unavailable");
+            return Err(ApiError::new(
+                ErrorCode::UpstreamUnavailable,
+                format!("upstream `{}` is unavailable", upstream.name),
+            ));
+        }
+        Either::Right(_) => return Err(timeout_error(upstream)),
+    };
+    upstream
+        .metrics
+        .latency
+        .observe(started.elapsed().as_secs_f64());
+    // The lean client kept only what goes back to the client.
+    let mut response = HttpResponse::with_body(answer.status, answer.body);
+    *response.headers_mut() = answer.headers;
+    Ok((response, answer.status))
+}
+
+async fn forward_awc(
     client: &awc::Client,
     upstream: &Upstream,
     out: Outgoing<'_>,
     body: RequestBody,
+    deadline: &mut Deadline,
+    started: Instant,
 ) -> Result<(HttpResponse, StatusCode), ApiError> {
     let mut url = String::with_capacity(upstream.base.len() + out.path.len() + out.query.len() + 1);
     url.push_str(&upstream.base);
@@ -181,75 +296,79 @@ pub async fn forward(
         url.push('?');
         url.push_str(out.query);
     }
+    let mut headers = HeaderMap::with_capacity(out.headers.len_hint());
+    out.headers.write_into(&mut headers);
+    if let Some(host) = &upstream.host {
+        headers.insert(HOST, host.clone());
+    }
     let mut request = client.request(out.method, url);
-    for (name, value) in out.headers {
-        request = request.append_header((name, value));
-    }
-    let started = Instant::now();
-    // One timer covers the wait for the head and, for small answers, the body.
-    let exchange = async {
-        let sent = match body {
-            RequestBody::Empty => request.send().await,
-            RequestBody::Full(bytes) => request.send_body(bytes).await,
-            RequestBody::Stream {
-                prefix,
-                rest,
-                length,
-            } => {
-                let chained = futures_util::stream::once(async move {
-                    Ok::<_, actix_web::error::PayloadError>(prefix)
-                })
-                .chain(rest);
-                match length {
-                    Some(len) => request.send_body(SizedStream::new(len, chained)).await,
-                    None => request.send_body(BodyStream::new(chained)).await,
-                }
+    *request.headers_mut() = headers;
+    let sending = match body {
+        RequestBody::Empty => request.send(),
+        RequestBody::Full(bytes) => request.send_body(bytes),
+        RequestBody::Stream {
+            prefix,
+            rest,
+            length,
+        } => {
+            let chained = futures_util::stream::once(async move {
+                Ok::<_, actix_web::error::PayloadError>(prefix)
+            })
+            .chain(rest);
+            match length {
+                Some(len) => request.send_body(SizedStream::new(len, chained)),
+                None => request.send_body(BodyStream::new(chained)),
             }
-        };
-        let mut response = sent.map_err(|e| send_error(upstream, e))?;
-        upstream
-            .metrics
-            .latency
-            .observe(started.elapsed().as_secs_f64());
-        let status = response.status();
-        let mut builder = HttpResponse::build(status);
-        for (name, value) in response_headers_to_return(response.headers()) {
-            builder.append_header((name, value));
         }
-        let length = response
-            .headers()
-            .get(actix_web::http::header::CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.parse::<u64>().ok());
-        let body_allowed = !(status.is_informational()
-            || status == StatusCode::NO_CONTENT
-            || status == StatusCode::NOT_MODIFIED);
-        let answer = match (body_allowed, length) {
-            (false, _) => builder.finish(),
-            // Small answers of known length are read whole and written in one go (cheaper
-            // than streaming them chunk by chunk); larger or unsized ones are streamed.
-            (true, Some(len)) if len as usize <= PREFETCH_BYTES => {
-                match response.body().limit(PREFETCH_BYTES).await {
-                    Ok(bytes) => builder.body(bytes),
-                    Err(e) => {
-                        upstream.metrics.refused.inc();
-                        tracing::warn!(upstream = %upstream.name, error = %e, "upstream body unreadable");
-                        return Err(ApiError::new(
-                            ErrorCode::UpstreamUnavailable,
-                            format!("upstream `{}` is unavailable", upstream.name),
-                        ));
-                    }
-                }
-            }
-            (true, Some(len)) => builder.body(SizedStream::new(len, response)),
-            (true, None) => builder.body(BodyStream::new(response)),
-        };
-        Ok((answer, status))
     };
-    match tokio::time::timeout(upstream.timeout, exchange).await {
-        Err(_) => Err(timeout_error(upstream)),
-        Ok(result) => result,
-    }
+    let sent = match select(sending, &mut *deadline).await {
+        Either::Left((sent, _)) => sent,
+        Either::Right(_) => return Err(timeout_error(upstream)),
+    };
+    let response = sent.map_err(|e| send_error(upstream, e))?;
+    upstream
+        .metrics
+        .latency
+        .observe(started.elapsed().as_secs_f64());
+    let status = response.status();
+    let mut headers = HeaderMap::new();
+    let mut response = response.map_body(|head, payload| {
+        headers = std::mem::take(&mut head.headers);
+        payload
+    });
+    let length = headers
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    keep_response_headers(&mut headers);
+    let body_allowed = !(status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED);
+    let body = match (body_allowed, length) {
+        (false, _) => BoxBody::new(()),
+        // Small answers of known length are read whole and written in one go (cheaper
+        // than streaming them chunk by chunk); larger or unsized ones are streamed.
+        (true, Some(len)) if len as usize <= PREFETCH_BYTES => {
+            let reading = response.body().limit(PREFETCH_BYTES);
+            match select(reading, &mut *deadline).await {
+                Either::Left((Ok(bytes), _)) => BoxBody::new(bytes),
+                Either::Left((Err(e), _)) => {
+                    upstream.metrics.refused.inc();
+                    tracing::warn!(upstream = %upstream.name, error = %e, "upstream body unreadable");
+                    return Err(ApiError::new(
+                        ErrorCode::UpstreamUnavailable,
+                        format!("upstream `{}` is unavailable", upstream.name),
+                    ));
+                }
+                Either::Right(_) => return Err(timeout_error(upstream)),
+            }
+        }
+        (true, Some(len)) => BoxBody::new(SizedStream::new(len, response)),
+        (true, None) => BoxBody::new(BodyStream::new(response)),
+    };
+    let mut answer = HttpResponse::with_body(status, body);
+    *answer.headers_mut() = headers;
+    Ok((answer, status))
 }
 
 fn timeout_error(upstream: &Upstream) -> ApiError {

@@ -17,5 +17,5 @@ mod template;
 pub use error::{PathError, RouteError};
 pub use normalize::normalize_path;
 pub use reserved::{scopegate_reserved, Reserved};
-pub use router::{is_token, Params, RouteMatch, Router};
+pub use router::{is_token, ParamRanges, Params, RouteMatch, Router};
 pub use template::{Segment, Template, MAX_PARAMS, MAX_SEGMENTS};

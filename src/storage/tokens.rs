@@ -1,5 +1,7 @@
-//! API tokens: one row per issued value, found by the server-generated token id. Only an
-//! argon2id hash of the secret is stored; `Debug` never prints it.
+//! API tokens: one row per issued value, found by the server-generated token id. Only a
+//! digest of the secret is stored (`sha256$<hex>`; older releases wrote argon2id PHC
+//! strings, which authentication re-stores as digests); `Debug` never prints it. Must never
+//! hold or log a secret itself.
 
 use diesel::prelude::*;
 
@@ -115,6 +117,21 @@ impl ApiToken {
             .order(t::identifier)
             .select(ApiToken::as_select())
             .load(conn)?)
+    }
+
+    /// Replaces the stored hash of one value when it still is `old` (compare-and-set, so
+    /// a concurrent rotation or re-store is never overwritten); true when a row changed.
+    pub fn replace_secret_hash(
+        conn: &mut DbConnection,
+        token_id: &str,
+        old: &str,
+        new: &str,
+    ) -> StorageResult<bool> {
+        let changed =
+            diesel::update(t::table.filter(t::token_id.eq(token_id).and(t::secret_hash.eq(old))))
+                .set(t::secret_hash.eq(new))
+                .execute(conn)?;
+        Ok(changed > 0)
     }
 
     /// Marks a value as superseded: it keeps working until `until`.

@@ -79,6 +79,48 @@ impl<'a> Params<'a> {
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
+
+    /// The values as byte ranges of `path`, the string this match was made on, so that a
+    /// match can be kept beside an owned path (the gateway matches each request once and
+    /// carries the match through its stages). A value that is not part of `path` gets an
+    /// empty range.
+    pub fn ranges(&self, path: &str) -> ParamRanges {
+        let base = path.as_ptr() as usize;
+        let mut ranges = [(0u32, 0u32); MAX_PARAMS];
+        for (slot, value) in ranges.iter_mut().zip(&self.values[..self.len]) {
+            let start = (value.as_ptr() as usize).wrapping_sub(base);
+            let end = start.saturating_add(value.len());
+            if end <= path.len() && path.get(start..end) == Some(*value) {
+                *slot = (start as u32, end as u32);
+            }
+        }
+        ParamRanges {
+            ranges,
+            len: self.len,
+        }
+    }
+}
+
+/// Parameter values as byte ranges of a path (see [`Params::ranges`]).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ParamRanges {
+    ranges: [(u32, u32); MAX_PARAMS],
+    len: usize,
+}
+
+impl ParamRanges {
+    /// The parameters again, over the same `path` and the matched `template`.
+    pub fn params<'a>(&self, template: &'a Template, path: &'a str) -> Params<'a> {
+        let mut values = [""; MAX_PARAMS];
+        for (slot, (start, end)) in values.iter_mut().zip(&self.ranges[..self.len]) {
+            *slot = path.get(*start as usize..*end as usize).unwrap_or_default();
+        }
+        Params {
+            template,
+            values,
+            len: self.len,
+        }
+    }
 }
 
 /// Parameter values collected while walking the trie.

@@ -123,6 +123,36 @@ fn params_are_named_by_the_matched_rule() {
 }
 
 #[test]
+fn params_survive_as_ranges_of_the_matched_path() {
+    let r = router(&[("/orgs/{org}/teams/{team}", &["GET"], "get")]);
+    let path = String::from("/orgs/acme/teams/bravo");
+    let RouteMatch::Found {
+        params, template, ..
+    } = r.at("GET", &path)
+    else {
+        panic!("no match");
+    };
+    let ranges = params.ranges(&path);
+    let template = template.clone();
+    let owned = path.clone();
+    drop(path);
+    let again = ranges.params(&template, &owned);
+    let pairs: Vec<_> = again.iter().collect();
+    assert_eq!(pairs, [("org", "acme"), ("team", "bravo")]);
+    // Values that are not part of the path given come back empty, never out of bounds.
+    let foreign = params_of_other_string(&r);
+    assert_eq!(foreign.params(&template, "/x").get("org"), Some(""));
+}
+
+fn params_of_other_string(r: &Router<&'static str>) -> super::ParamRanges {
+    let other = String::from("/orgs/zeta/teams/omega");
+    let RouteMatch::Found { params, .. } = r.at("GET", &other) else {
+        panic!("no match");
+    };
+    params.ranges("/orgs/acme/teams/bravo")
+}
+
+#[test]
 fn overlap_needs_same_shape_and_a_common_method() {
     let mut r = router(&[("/v1/teams/{team}", &["GET", "PUT"], "a")]);
     let e = r
