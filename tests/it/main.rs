@@ -20,6 +20,7 @@ mod harness;
 mod jwt_http;
 mod layers;
 mod openapi;
+mod override_headers;
 mod raw;
 mod replicas;
 mod storage;
