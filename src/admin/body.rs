@@ -76,7 +76,8 @@ pub fn nesting_depth(bytes: &[u8]) -> usize {
     max
 }
 
-/// Parses `bytes` as `T` with the errors of the contract.
+/// Parses `bytes` as `T` with the errors of the contract. The whole body must be one JSON
+/// value: anything but whitespace after it is a syntax error, as in any JSON parser.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if nesting_depth(bytes) > MAX_DEPTH {
         return Err(ApiError::invalid(format!(
@@ -86,33 +87,42 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(ApiError::invalid("a JSON body is required"));
     }
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let inner = e.inner();
         let path = e.path().to_string();
         match inner.classify() {
             serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-                ApiError::invalid(format!(
-                    "invalid JSON at line {}, column {}: {}",
-                    inner.line(),
-                    inner.column(),
-                    strip_position(&inner.to_string())
-                ))
+                syntax_error(inner)
             }
-            _ if path == "." || path.is_empty() => ApiError::invalid(format!(
-                "invalid body: {}",
-                strip_position(&inner.to_string())
-            )),
-            _ => ApiError::invalid(format!(
-                "invalid field `{path}`: {}",
-                strip_position(&inner.to_string())
-            )),
+            _ if path == "." || path.is_empty() => {
+                ApiError::invalid(format!("invalid body: {}", strip_position(inner)))
+            }
+            _ => ApiError::invalid(format!("invalid field `{path}`: {}", strip_position(inner))),
         }
-    })
+    })?;
+    de.end().map_err(|e| syntax_error(&e))?;
+    Ok(value)
 }
 
-fn strip_position(message: &str) -> &str {
-    message.split(" at line ").next().unwrap_or(message)
+fn syntax_error(e: &serde_json::Error) -> ApiError {
+    ApiError::invalid(format!(
+        "invalid JSON at line {}, column {}: {}",
+        e.line(),
+        e.column(),
+        strip_position(e)
+    ))
+}
+
+/// serde_json's message without the ` at line L column C` it appends (the position is
+/// given separately); text from the body that merely looks like a position stays.
+fn strip_position(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    match message.strip_suffix(&suffix) {
+        Some(bare) => bare.to_owned(),
+        None => message,
+    }
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
@@ -177,5 +187,35 @@ mod tests {
             .contains("64"));
         assert_eq!(nesting_depth(br#"{"a": "[[[[", "b": [1]}"#), 2);
         assert!(parse::<Thing>(br#"{"name": "ok"}"#).is_ok());
+    }
+
+    /// Found by `fuzz/fuzz_targets/admin_body.rs`: text after the JSON value was ignored,
+    /// so `{…} {…}` or `[]]]` passed as a valid body.
+    #[test]
+    fn one_value_per_body() {
+        let cases: &[(&[u8], Option<&str>)] = &[
+            (br#"{"name": "x"}"#, None),
+            (b"{\"name\": \"x\"}  \r\n\t", None),
+            (br#"{"name": "x"} {"name": "y"}"#, Some("line 1, column 15")),
+            (br#"{"name": "x"}}"#, Some("line 1, column 14")),
+            (
+                b"{\"name\": \"x\"}\n// trailing comment",
+                Some("line 2, column 1"),
+            ),
+        ];
+        for (body, error) in cases {
+            let got = parse::<Thing>(body).err().map(|e| e.message);
+            match (error, &got) {
+                (None, None) => {}
+                (Some(at), Some(message)) => assert!(
+                    message.contains(at) && message.contains("trailing characters"),
+                    "{}: {message}",
+                    String::from_utf8_lossy(body)
+                ),
+                _ => panic!("{}: {got:?}", String::from_utf8_lossy(body)),
+            }
+        }
+        let deep_then_junk = format!("{}{}", "[".repeat(8), "]".repeat(58));
+        assert!(parse::<serde_json::Value>(deep_then_junk.as_bytes()).is_err());
     }
 }
