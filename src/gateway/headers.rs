@@ -184,10 +184,7 @@ pub const OVERRIDE_HEADERS: &[OverrideHeader] = &[
         "every framework above: the scheme (set by the gateway after removing the \
          client's)",
     ),
-    entry(
-        "x-forwarded-scheme",
-        "Rack, ingress-nginx: the scheme",
-    ),
+    entry("x-forwarded-scheme", "Rack, ingress-nginx: the scheme"),
     entry(
         "x-forwarded-ssl",
         "Rack, Spring (`on` means https): the scheme",
@@ -196,10 +193,7 @@ pub const OVERRIDE_HEADERS: &[OverrideHeader] = &[
         "x-forwarded-protocol",
         "the `original-url` npm package (Elastic APM Node agent): the scheme",
     ),
-    entry(
-        "x-url-scheme",
-        "the `original-url` npm package: the scheme",
-    ),
+    entry("x-url-scheme", "the `original-url` npm package: the scheme"),
     entry(
         "front-end-https",
         "Microsoft ISA/Exchange front ends, the `original-url` npm package: the scheme",

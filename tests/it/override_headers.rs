@@ -99,7 +99,10 @@ async fn no_override_header_reaches_a_backend_in_any_spelling() {
         let body = &text[text.find("\r\n\r\n").expect("a head") + 4..];
         let seen: Vec<(String, String)> = match serde_json::from_str::<Value>(body) {
             Ok(v) => serde_json::from_value(v).expect("pairs"),
-            Err(e) => panic!("{}: the backend's answer is not JSON ({e}): {text}", entry.name),
+            Err(e) => panic!(
+                "{}: the backend's answer is not JSON ({e}): {text}",
+                entry.name
+            ),
         };
         assert!(
             seen.iter()
