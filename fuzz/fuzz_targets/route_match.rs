@@ -112,7 +112,7 @@ fuzz_target!(|input: Input| {
     }
 
     let mut router = Router::new();
-    let mut inserted: Vec<(Template, Vec<String>)> = Vec::new();
+    let mut inserted: Vec<(Template, Vec<String>, usize)> = Vec::new();
     for (index, rule) in input.rules.iter().take(16).enumerate() {
         let text = template_text(rule);
         let Ok(template) = Template::parse(&text) else {
@@ -121,7 +121,7 @@ fuzz_target!(|input: Input| {
         let methods = methods_of(rule.methods);
         let clash = inserted
             .iter()
-            .any(|(t, m)| t.same_shape(&template) && m.iter().any(|x| methods.contains(x)));
+            .any(|(t, m, _)| t.same_shape(&template) && m.iter().any(|x| methods.contains(x)));
         let result = router.insert(template.clone(), &methods, index);
         if methods.is_empty() {
             assert!(result.is_err(), "{text}: a rule without methods is refused");
@@ -133,7 +133,7 @@ fuzz_target!(|input: Input| {
             "{text} {methods:?}: overlap detection"
         );
         if result.is_ok() {
-            inserted.push((template, methods));
+            inserted.push((template, methods, index));
         }
     }
     assert_eq!(router.len(), inserted.len());
@@ -160,8 +160,8 @@ fuzz_target!(|input: Input| {
 
     let best = inserted
         .iter()
-        .filter(|(t, _)| matches(t, &segments))
-        .map(|(t, _)| shape_key(t))
+        .filter(|(t, _, _)| matches(t, &segments))
+        .map(|(t, _, _)| shape_key(t))
         .max();
     let answer = router.at(method, &path);
     match (&best, answer) {
@@ -175,16 +175,16 @@ fuzz_target!(|input: Input| {
             },
         ) => {
             assert_eq!(shape_key(template), *shape, "{path}: not the best template");
-            let (t, methods) = &inserted
+            let (t, methods, _) = inserted
                 .iter()
-                .find(|(t, _)| t == template)
-                .expect("the found template was inserted");
+                .find(|(_, _, index)| index == value)
+                .expect("the found rule was inserted");
+            assert_eq!(t, template, "{path}: the rule's own template");
             assert!(
                 methods.iter().any(|m| m == method),
                 "{path}: method not listed"
             );
             assert!(matches(t, &segments));
-            let _ = value;
             let expected: Vec<(&str, &str)> = t
                 .segments()
                 .iter()
@@ -202,8 +202,8 @@ fuzz_target!(|input: Input| {
             assert!(
                 inserted
                     .iter()
-                    .filter(|(t, _)| t.same_shape(template))
-                    .all(|(_, m)| m.iter().all(|x| x != method)),
+                    .filter(|(t, _, _)| t.same_shape(template))
+                    .all(|(_, m, _)| m.iter().all(|x| x != method)),
                 "{path} {method}: a rule of the best shape lists the method"
             );
         }
