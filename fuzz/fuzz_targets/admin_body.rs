@@ -84,7 +84,7 @@ fuzz_target!(|bytes: &[u8]| {
     let depth_ok = counted <= MAX_DEPTH;
     let blank = bytes.iter().all(u8::is_ascii_whitespace);
     if !depth_ok {
-        let err = parse::<Value>(bytes).err().expect("too deep is refused");
+        let err = parse::<Value>(bytes).expect_err("too deep is refused");
         assert!(err.message.contains("64"), "{}", err.message);
     }
     check::<Value>(bytes, depth_ok, blank);
