@@ -189,6 +189,20 @@ mod tests {
         assert!(parse::<Thing>(br#"{"name": "ok"}"#).is_ok());
     }
 
+    /// The position suffix serde_json appends is removed exactly; a field name that only
+    /// looks like one stays whole (the message used to be cut at the first ` at line `).
+    #[test]
+    fn field_errors_keep_text_that_looks_like_a_position() {
+        let e = parse::<Thing>(br#"{"name": "x", "a at line 1 column 2": 1}"#).unwrap_err();
+        assert!(
+            e.message
+                .contains("unknown field `a at line 1 column 2`, expected"),
+            "{}",
+            e.message
+        );
+        assert!(!e.message.ends_with("column 41"), "{}", e.message);
+    }
+
     /// Found by `fuzz/fuzz_targets/admin_body.rs`: text after the JSON value was ignored,
     /// so `{…} {…}` or `[]]]` passed as a valid body.
     #[test]
