@@ -3,7 +3,7 @@
 //! any JSON value and for a few request bodies.
 //!
 //! Invariants: nothing panics; every refusal is a 400 `INVALID_REQUEST`; the depth counted
-//! on the raw bytes equals the depth of the parsed value; a body is accepted exactly when
+//! on the raw bytes is never below the depth of the parsed value; a body is accepted exactly when
 //! serde_json accepts it, it is not blank and nests at most 64 levels; a syntax error
 //! names serde_json's line and column; a field error carries serde_json's whole
 //! explanation (only the position suffix removed).
@@ -75,10 +75,12 @@ fn check<T: DeserializeOwned>(bytes: &[u8], depth_ok: bool, blank: bool) {
 fuzz_target!(|bytes: &[u8]| {
     let counted = nesting_depth(bytes);
     if let Ok(v) = serde_json::from_slice::<Value>(bytes) {
-        assert_eq!(
-            counted,
-            depth(&v),
-            "nesting_depth disagrees with the parsed value"
+        // At least the parsed depth (never a way around the limit); more only when a
+        // repeated key's deeper value was replaced by a later, shallower one.
+        assert!(
+            counted >= depth(&v),
+            "nesting_depth {counted} is below the parsed depth {}",
+            depth(&v)
         );
     }
     let depth_ok = counted <= MAX_DEPTH;
