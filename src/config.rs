@@ -287,6 +287,18 @@ fn apply_env(table: &mut toml::Table, env: &[(String, String)]) -> Result<(), Co
     Ok(())
 }
 
+/// A TOML syntax error with the line and column it was found at (1-based, counting
+/// characters), so the operator can find it in the file.
+fn syntax_message(text: &str, e: &toml::de::Error) -> String {
+    let Some(span) = e.span() else {
+        return e.message().to_owned();
+    };
+    let before = text.get(..span.start).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    format!("{} at line {line}, column {column}", e.message())
+}
+
 impl Config {
     /// Parses `text` (the file's content, `None` for built-in defaults) named `origin` in
     /// errors, then applies the environment overrides found in `env`, then validates.
@@ -298,7 +310,7 @@ impl Config {
         let mut table: toml::Table = match text {
             Some(t) => toml::from_str(t).map_err(|e| ConfigError::Syntax {
                 origin: origin.into(),
-                message: e.message().to_owned(),
+                message: syntax_message(t, &e),
             })?,
             None => toml::Table::new(),
         };
@@ -525,6 +537,25 @@ attributes = { team = "{team}" }
         let err =
             Config::parse(Some("[server]\nworkers = \"many\"\n"), "my.toml", &[]).unwrap_err();
         assert!(err.to_string().contains("server.workers"), "{err}");
+    }
+
+    /// Found by `fuzz/fuzz_targets/config.rs`: a syntax error named neither key nor line
+    /// (`fuzz.toml: invalid TOML: unclosed table, expected `]``).
+    #[test]
+    fn syntax_errors_name_the_line_and_column() {
+        for (text, at) in [
+            ("[server\n", "line 1, column 8"),
+            ("[server]\nlisten = \n", "line 2, column 10"),
+            ("[server]\n\nworkers = 1 2\n", "line 3, column 11"),
+            ("# é\n[cache]\nttl_seconds = é\n", "line 3, column 15"),
+        ] {
+            let err = Config::parse(Some(text), "my.toml", &[]).unwrap_err();
+            let msg = err.to_string();
+            assert!(
+                msg.starts_with("my.toml: invalid TOML: ") && msg.ends_with(at),
+                "{text:?}: {msg}"
+            );
+        }
     }
 
     #[test]

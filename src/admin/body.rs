@@ -77,7 +77,8 @@ pub fn nesting_depth(bytes: &[u8]) -> usize {
     max
 }
 
-/// Parses `bytes` as `T` with the errors of the contract.
+/// Parses `bytes` as `T` with the errors of the contract. The whole body must be one JSON
+/// value: anything but whitespace after it is a syntax error, as in any JSON parser.
 pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     if nesting_depth(bytes) > MAX_DEPTH {
         return Err(ApiError::invalid(format!(
@@ -90,29 +91,22 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         Some(b'{') => {}
         Some(_) => return Err(ApiError::invalid("the body must be a JSON object")),
     }
-    let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|e| {
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let inner = e.inner();
         let path = e.path().to_string();
         match inner.classify() {
             serde_json::error::Category::Syntax | serde_json::error::Category::Eof => {
-                ApiError::invalid(format!(
-                    "invalid JSON at line {}, column {}: {}",
-                    inner.line(),
-                    inner.column(),
-                    strip_position(&inner.to_string())
-                ))
+                syntax_error(inner)
             }
-            _ if path == "." || path.is_empty() => ApiError::invalid(format!(
-                "invalid body: {}",
-                strip_position(&inner.to_string())
-            )),
-            _ => ApiError::invalid(format!(
-                "invalid field `{path}`: {}",
-                strip_position(&inner.to_string())
-            )),
+            _ if path == "." || path.is_empty() => {
+                ApiError::invalid(format!("invalid body: {}", strip_position(inner)))
+            }
+            _ => ApiError::invalid(format!("invalid field `{path}`: {}", strip_position(inner))),
         }
-    })
+    })?;
+    de.end().map_err(|e| syntax_error(&e))?;
+    Ok(value)
 }
 
 /// Reads an optional integer field that JSON may also spell as a number with a zero
@@ -140,8 +134,24 @@ where
     }
 }
 
-fn strip_position(message: &str) -> &str {
-    message.split(" at line ").next().unwrap_or(message)
+fn syntax_error(e: &serde_json::Error) -> ApiError {
+    ApiError::invalid(format!(
+        "invalid JSON at line {}, column {}: {}",
+        e.line(),
+        e.column(),
+        strip_position(e)
+    ))
+}
+
+/// serde_json's message without the ` at line L column C` it appends (the position is
+/// given separately); text from the body that merely looks like a position stays.
+fn strip_position(e: &serde_json::Error) -> String {
+    let message = e.to_string();
+    let suffix = format!(" at line {} column {}", e.line(), e.column());
+    match message.strip_suffix(&suffix) {
+        Some(bare) => bare.to_owned(),
+        None => message,
+    }
 }
 
 impl<T: DeserializeOwned + 'static> FromRequest for JsonBody<T> {
@@ -236,5 +246,49 @@ mod tests {
         for text in [r#"{"at": 5.5}"#, r#"{"at": 1e300}"#, r#"{"at": "5"}"#] {
             assert!(parse::<Stamp>(text.as_bytes()).is_err(), "{text}");
         }
+    }
+
+    /// The position suffix serde_json appends is removed exactly; a field name that only
+    /// looks like one stays whole (the message used to be cut at the first ` at line `).
+    #[test]
+    fn field_errors_keep_text_that_looks_like_a_position() {
+        let e = parse::<Thing>(br#"{"name": "x", "a at line 1 column 2": 1}"#).unwrap_err();
+        assert!(
+            e.message
+                .contains("unknown field `a at line 1 column 2`, expected"),
+            "{}",
+            e.message
+        );
+        assert!(!e.message.ends_with("column 41"), "{}", e.message);
+    }
+
+    /// Found by `fuzz/fuzz_targets/admin_body.rs`: text after the JSON value was ignored,
+    /// so `{…} {…}` or `[]]]` passed as a valid body.
+    #[test]
+    fn one_value_per_body() {
+        let cases: &[(&[u8], Option<&str>)] = &[
+            (br#"{"name": "x"}"#, None),
+            (b"{\"name\": \"x\"}  \r\n\t", None),
+            (br#"{"name": "x"} {"name": "y"}"#, Some("line 1, column 15")),
+            (br#"{"name": "x"}}"#, Some("line 1, column 14")),
+            (
+                b"{\"name\": \"x\"}\n// trailing comment",
+                Some("line 2, column 1"),
+            ),
+        ];
+        for (body, error) in cases {
+            let got = parse::<Thing>(body).err().map(|e| e.message);
+            match (error, &got) {
+                (None, None) => {}
+                (Some(at), Some(message)) => assert!(
+                    message.contains(at) && message.contains("trailing characters"),
+                    "{}: {message}",
+                    String::from_utf8_lossy(body)
+                ),
+                _ => panic!("{}: {got:?}", String::from_utf8_lossy(body)),
+            }
+        }
+        let deep_then_junk = format!("{}{}", "[".repeat(8), "]".repeat(58));
+        assert!(parse::<serde_json::Value>(deep_then_junk.as_bytes()).is_err());
     }
 }

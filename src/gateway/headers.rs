@@ -2,9 +2,11 @@
 //!
 //! Removed from requests: hop-by-hop headers (and those named in `Connection`), the
 //! client's credentials (unless the route passes `Authorization`), every `X-Scopegate-*`
-//! header in any case and with `_` read as `-`, method-override and path-rewrite headers,
-//! and forwarding headers (replaced by the gateway's own). `Host` is replaced by the
-//! upstream's and `Content-Length` is set again from the streamed body.
+//! header, every header of [`OVERRIDE_HEADERS`] (the one table of headers that frameworks,
+//! proxies and URL-rewrite modules read as the original or overriding method, URL, path,
+//! prefix or host), all in any case and with `_` read as `-`, and forwarding headers
+//! (replaced by the gateway's own). `Host` is replaced by the upstream's and
+//! `Content-Length` is set again from the streamed body.
 //!
 //! [`outgoing`] builds the request the backend receives: those headers plus the identity
 //! headers and the forwarding headers the gateway sets itself.
@@ -32,16 +34,155 @@ const HOP_BY_HOP: &[&str] = &[
     "upgrade",
 ];
 
-/// Headers that would make a backend act on another method or path than the authorized one.
-const OVERRIDES: &[&str] = &[
-    "x-http-method-override",
-    "x-http-method",
-    "x-method-override",
-    "x-original-url",
-    "x-rewrite-url",
-    "x-forwarded-prefix",
-    "x-forwarded-path",
-];
+/// One entry of [`OVERRIDE_HEADERS`].
+#[derive(Clone, Copy, Debug)]
+pub struct OverrideHeader {
+    /// Canonical spelling (lower case, `-`); for a family, the start every member shares.
+    pub name: &'static str,
+    /// The entry is a family (`x-original-`): every header whose name starts with `name`.
+    pub family: bool,
+    /// Who reads it, and as what: the reason it may never reach a backend.
+    pub read_by: &'static str,
+}
+
+impl OverrideHeader {
+    /// Does the canonical header name `n` fall under this entry?
+    pub fn matches(&self, n: &str) -> bool {
+        if self.family {
+            n.starts_with(self.name)
+        } else {
+            n == self.name
+        }
+    }
+}
+
+/// Declares [`OVERRIDE_HEADERS`] and [`is_override_header`] from one list, so the table
+/// and the lookup cannot drift apart; the lookup compiles to a `match` on the name
+/// (a few nanoseconds per header, as cheap as the seven-name list it replaced).
+macro_rules! override_headers {
+    (
+        exact { $( $name:literal => $read_by:literal, )* }
+        families { $( $stem:literal => $family_read_by:literal, )* }
+    ) => {
+        /// DESIGN §4.6: every request header that a common web framework, proxy or
+        /// URL-rewrite module reads as the request's original or overriding method, URL,
+        /// path, prefix, scheme, port or host. A client's copy is removed whatever its case
+        /// and with `_` read as `-`, so a backend (or a proxy between the gateway and the
+        /// backend) can never act on another request than the one the gateway authorized.
+        /// `X-Forwarded-For`, `-Proto`, `-Host`, `Forwarded` and `X-Real-IP` are then set
+        /// by the gateway itself ([`outgoing`]).
+        ///
+        /// Each entry names who reads the header; the families (last) also catch members
+        /// nobody has listed yet. `tests/it/override_headers.rs` sends every entry in three
+        /// spellings and checks that none reaches a backend.
+        pub const OVERRIDE_HEADERS: &[OverrideHeader] = &[
+            $( OverrideHeader { name: $name, family: false, read_by: $read_by }, )*
+            $( OverrideHeader { name: $stem, family: true, read_by: $family_read_by }, )*
+        ];
+
+        /// Is the canonical header name `n` one of [`OVERRIDE_HEADERS`]?
+        pub fn is_override_header(n: &str) -> bool {
+            matches!(n, $( $name )|*) $( || n.starts_with($stem) )*
+        }
+    };
+}
+
+override_headers! {
+    exact {
+        // The method.
+        "x-http-method-override" =>
+            "Rack::MethodOverride (Rails, Sinatra), Symfony Request::getMethod (Laravel), \
+             ASP.NET Core HttpMethodOverrideMiddleware, Jersey HttpMethodOverrideFilter, \
+             gorilla/handlers HTTPMethodOverrideHandler, Express method-override: the method",
+        "x-http-method" =>
+            "OData and Microsoft REST services (SharePoint, WCF Data Services), Express \
+             method-override as commonly configured: the method of a tunnelled POST",
+        "x-method-override" =>
+            "Express method-override as commonly configured, IBM Maximo/TRIRIGA REST \
+             (`x-method-override: PATCH`): the method of a tunnelled POST",
+        "x-original-method" =>
+            "nginx auth_request / ingress-nginx external auth: the original method, read by \
+             auth services (Authelia, ingress external-auth servers)",
+        "x-forwarded-method" =>
+            "Traefik ForwardAuth, Caddy forward_auth, APISIX forward-auth: the original \
+             method, read by auth services (Authelia, authentik, oauth2-proxy)",
+        // The URL or path.
+        "x-original-url" =>
+            "IIS URL Rewrite (HTTP_X_ORIGINAL_URL), Symfony HttpFoundation before \
+             CVE-2018-14773, Zend Framework / Laminas request-URI detection, ingress-nginx \
+             external auth: the request URL",
+        "x-rewrite-url" =>
+            "Helicon ISAPI_Rewrite, Symfony HttpFoundation before CVE-2018-14773, Zend \
+             Framework 1: the request URL",
+        "x-original-uri" =>
+            "nginx auth_request (the documented `proxy_set_header X-Original-URI \
+             $request_uri`), authentik's nginx outpost: the original URI",
+        "x-forwarded-uri" =>
+            "Traefik ForwardAuth, Caddy forward_auth, APISIX forward-auth: the original URI, \
+             read by Authelia, authentik, oauth2-proxy",
+        "x-forwarded-path" =>
+            "Kong (sets it upstream, keeps it from trusted_ips): the original path",
+        "x-envoy-original-path" =>
+            "Envoy (set on prefix_rewrite/regex_rewrite), read by apps behind Envoy as the \
+             path the client asked for",
+        "x-replaced-path" =>
+            "Traefik ReplacePath / ReplacePathRegex: the path before the rewrite",
+        "path-info" =>
+            "gunicorn forwarder_headers (`PATH_INFO`, default list): the WSGI PATH_INFO",
+        // The prefix (mount point) the path is read under.
+        "x-forwarded-prefix" =>
+            "Spring ForwardedHeaderFilter, ASP.NET Core ForwardedHeaders, Symfony trusted \
+             headers, Werkzeug ProxyFix, set by Traefik StripPrefix and Kong: the path prefix",
+        "script-name" =>
+            "gunicorn (`SCRIPT_NAME` header, forwarder_headers): the WSGI SCRIPT_NAME, which \
+             shifts PATH_INFO (gunicorn issue 2650)",
+        "x-script-name" =>
+            "pgAdmin 4, Flask `ReverseProxied` recipe: the WSGI SCRIPT_NAME",
+        "x-original-prefix" =>
+            "ASP.NET Core ForwardedHeaders (stores the path base it replaced): the prefix",
+        // The host or port.
+        "x-forwarded-host" =>
+            "Django, Rails/Rack, Symfony, Spring, ASP.NET Core, Werkzeug: the host (set by \
+             the gateway after removing the client's)",
+        "x-forwarded-server" =>
+            "Jetty ForwardedRequestCustomizer, set by Apache mod_proxy: the host",
+        "x-forwarded-port" =>
+            "Rack, Django USE_X_FORWARDED_PORT, Spring, Jetty, Werkzeug ProxyFix, Kong: the \
+             port of the original URL",
+        "x-original-host" =>
+            "ASP.NET Core ForwardedHeaders (stores the host it replaced), Azure Application \
+             Gateway: the original host",
+        "x-envoy-original-dst-host" =>
+            "Envoy ORIGINAL_DST clusters with use_http_header: the upstream address to \
+             connect to",
+        // The scheme of the original URL.
+        "x-forwarded-proto" =>
+            "every framework above: the scheme (set by the gateway after removing the \
+             client's)",
+        "x-forwarded-scheme" => "Rack, ingress-nginx: the scheme",
+        "x-forwarded-ssl" => "Rack, Spring (`on` means https): the scheme",
+        "x-forwarded-protocol" =>
+            "the `original-url` npm package (Elastic APM Node agent): the scheme",
+        "x-url-scheme" => "the `original-url` npm package: the scheme",
+        "front-end-https" =>
+            "Microsoft ISA/Exchange front ends, the `original-url` npm package: the scheme",
+        "x-proxied-https" => "Jetty ForwardedRequestCustomizer: the scheme",
+        "x-original-proto" =>
+            "ASP.NET Core ForwardedHeaders (stores the scheme it replaced): the scheme",
+    }
+    families {
+        "x-forwarded-" =>
+            "the X-Forwarded-* convention of proxies (Traefik, Kong, Caddy, APISIX, \
+             ingress-nginx): each member describes the original request and only a proxy \
+             may set it",
+        "x-original-" =>
+            "the X-Original-* convention (nginx auth_request, IIS, ASP.NET Core, \
+             ingress-nginx, HAProxy `X-Original-To`): each member describes the original \
+             request",
+        "x-envoy-original-" =>
+            "Envoy's x-envoy-original-* headers: each describes the original request",
+    }
+}
 
 /// Forwarding headers the gateway sets itself.
 const FORWARDING: &[&str] = &[
@@ -94,7 +235,7 @@ pub fn forward_request_header(name: &str, pass_authorization: bool, listed: &[St
         || n == "x-api-key"
         || (n == "authorization" && !pass_authorization)
         || n.starts_with("x-scopegate-")
-        || OVERRIDES.contains(&n)
+        || is_override_header(n)
         || FORWARDING.contains(&n))
 }
 
@@ -404,7 +545,16 @@ mod tests {
                 "{name} must be dropped"
             );
         }
-        for name in ["content-type", "accept", "x-custom", "cookie"] {
+        for name in [
+            "content-type",
+            "accept",
+            "x-custom",
+            "cookie",
+            "x-forwarder",
+            "x-originals",
+            "script",
+            "x-request-id",
+        ] {
             assert!(
                 forward_request_header(name, false, &listed),
                 "{name} passes"
@@ -473,6 +623,81 @@ mod tests {
             assert_eq!(sorted_map, from_bytes, "{peer}");
             assert!(from_map.contains(&"x-scopegate-principal: USER:alice".to_owned()));
             assert!(!text.contains("mallory"));
+        }
+    }
+
+    #[test]
+    fn override_table_entries_are_canonical_and_unique() {
+        for (i, h) in OVERRIDE_HEADERS.iter().enumerate() {
+            assert!(
+                !h.name.is_empty() && h.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+                "{} is not canonical",
+                h.name
+            );
+            assert_eq!(
+                h.family,
+                h.name.ends_with('-'),
+                "{}: only families end in `-`",
+                h.name
+            );
+            assert!(!h.read_by.is_empty(), "{} names who reads it", h.name);
+            assert!(
+                OVERRIDE_HEADERS[..i].iter().all(|o| o.name != h.name),
+                "{} is listed twice",
+                h.name
+            );
+        }
+    }
+
+    #[test]
+    fn the_lookup_agrees_with_the_table() {
+        let mut names: Vec<String> = OVERRIDE_HEADERS
+            .iter()
+            .flat_map(|h| {
+                [
+                    h.name.to_owned(),
+                    format!("{}x", h.name),
+                    format!("x{}", h.name),
+                ]
+            })
+            .collect();
+        names.extend(
+            [
+                "",
+                "x",
+                "x-",
+                "x-original",
+                "x-forwarded",
+                "accept",
+                "x-api-key",
+                "path-inf",
+            ]
+            .map(String::from),
+        );
+        for n in &names {
+            let listed = OVERRIDE_HEADERS.iter().any(|h| h.matches(n));
+            assert_eq!(is_override_header(n), listed, "{n:?}");
+        }
+    }
+
+    #[test]
+    fn override_headers_are_dropped_in_every_spelling() {
+        for h in OVERRIDE_HEADERS {
+            let name = match h.family {
+                true => format!("{}anything", h.name),
+                false => h.name.to_owned(),
+            };
+            for spelling in [
+                name.clone(),
+                name.to_ascii_uppercase(),
+                name.replace('-', "_"),
+            ] {
+                assert!(
+                    !forward_request_header(&spelling, false, &[]),
+                    "{spelling} must be dropped ({})",
+                    h.read_by
+                );
+            }
         }
     }
 }

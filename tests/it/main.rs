@@ -32,6 +32,7 @@ mod ng_api_rules;
 mod ng_sdk;
 mod openapi;
 mod openapi_examples;
+mod override_headers;
 mod preview;
 mod raw;
 mod replicas;
