@@ -107,6 +107,7 @@ fn header_stages(c: &mut Criterion) {
                     request_id: &request_id,
                     principal: Some(&principal),
                     allowed_ids: None,
+                    shadow: None,
                 },
             );
             let mut map = HeaderMap::with_capacity(out.headers.len_hint());
@@ -129,6 +130,7 @@ fn header_stages(c: &mut Criterion) {
                     request_id: &request_id,
                     principal: Some(&principal),
                     allowed_ids: None,
+                    shadow: None,
                 },
             );
             buf.clear();

@@ -80,6 +80,13 @@ pub async fn build_state(
             .compile_routes(origin)
             .map_err(|e| AppError::Config(e.to_string()))?,
     );
+    for route in routes.report_routes() {
+        tracing::warn!(
+            route = %route.label,
+            origin = %route.origin,
+            "report-only route: its denies are logged and counted (would_deny) but forwarded"
+        );
+    }
     let secret = hs256_secret(&config, env)?;
     let db = Db::open(&config.database.url, config.database.pool_size)
         .map_err(|e| AppError::Startup(e.to_string()))?;

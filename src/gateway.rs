@@ -226,13 +226,10 @@ async fn pipeline(
             Some(who)
         }
     };
-    let mut allowed_header = None;
+    let mut authorized = authorize::Authorized::default();
     if let (Access::Permission { .. }, Some(who)) = (&route.access, &caller) {
-        allowed_header = authorize::authorize(gw, route, &params, who, &trace.request_id).await?;
+        authorized = authorize::authorize(gw, route, &params, who, &trace.request_id).await?;
     }
-    // Decision log (DESIGN §4.8, issue 15): the request is decided here. Its per-request
-    // hook (principal, credential, permission, resource, outcome; ≤ 100 ns) belongs at this
-    // point, for allows; denies leave through `authorize::deny`.
     let decided = Instant::now();
     gw.metrics
         .decision_seconds
@@ -254,7 +251,8 @@ async fn pipeline(
         Identity {
             request_id: &trace.request_id,
             principal: caller.as_ref().map(|who| &who.principal),
-            allowed_ids: allowed_header,
+            allowed_ids: authorized.allowed_ids,
+            shadow: authorized.shadow,
         },
     );
     let body = if !out.has_body {
@@ -276,10 +274,10 @@ async fn pipeline(
         .await
         .map_err(|e| fail(e, Outcome::UpstreamError))?;
     trace.upstream_status = Some(status.as_u16());
-    let outcome = if caller.is_some() {
-        Outcome::Allowed
-    } else {
-        Outcome::Public
+    let outcome = match (&caller, authorized.shadow) {
+        (_, Some(false)) => Outcome::WouldDeny,
+        (Some(_), _) => Outcome::Allowed,
+        (None, _) => Outcome::Public,
     };
     Ok((response, outcome))
 }

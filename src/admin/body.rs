@@ -223,6 +223,12 @@ mod tests {
         let e = parse::<Thing>(br#"["x", 1]"#).unwrap_err();
         assert!(e.message.contains("JSON object"), "{}", e.message);
         assert!(parse::<Thing>(b"  \n {\"name\": \"x\"}").is_ok());
+        // Found by the admin_body fuzz target: text that is no JSON at all and starts with
+        // something other than `{` is refused by the same rule, for any body type.
+        for body in [&b"\\u0000"[..], b"1", b"\"x\"", b"null"] {
+            let e = parse::<serde_json::Value>(body).unwrap_err();
+            assert!(e.message.contains("JSON object"), "{}", e.message);
+        }
     }
 
     #[derive(serde::Deserialize, Debug)]

@@ -71,6 +71,10 @@ pub struct Route {
     pub description: String,
     /// Where the rule came from: `pack default` or the config file.
     pub origin: String,
+    /// Report-only (`mode = "report"` or a pack in `gateway.report_packs`): the decision is
+    /// made, logged and counted, and the request forwarded even when it is a deny, with
+    /// `X-Scopegate-Shadow-Decision` (DESIGN §4.8).
+    pub report: bool,
 }
 
 /// The precompiled table.
@@ -156,6 +160,14 @@ fn param_of(value: &str) -> Option<&str> {
 impl RouteTable {
     pub fn routes(&self) -> &[Arc<Route>] {
         &self.routes
+    }
+
+    /// The report-only rules that decide a permission (what start-up warns about).
+    pub fn report_routes(&self) -> impl Iterator<Item = &Route> {
+        self.routes
+            .iter()
+            .map(|r| &**r)
+            .filter(|r| r.report && matches!(r.access, Access::Permission { .. }))
     }
 
     /// Route lookups ([`RouteTable::find`]) made on this thread so far (tests only).
@@ -297,6 +309,7 @@ fn compile_one(
         attributes,
         description: rule.description.clone().unwrap_or_default(),
         origin: origin.to_owned(),
+        report: rule.mode.as_deref() == Some("report"),
     };
     Ok((template, route))
 }
@@ -322,11 +335,13 @@ impl Config {
                 origin: format!("route pack `{name}`"),
                 message: e.to_string(),
             })?;
-            rules.extend(
-                pack.routes
-                    .into_iter()
-                    .map(|r| (r, format!("static/routes/{name}.toml"))),
-            );
+            let report = self.gateway.report_packs.contains(name);
+            rules.extend(pack.routes.into_iter().map(|mut r| {
+                if report {
+                    r.mode = Some("report".into());
+                }
+                (r, format!("static/routes/{name}.toml"))
+            }));
         }
         rules.extend(
             self.routes

@@ -5,8 +5,13 @@
 //! that names permission and resource plus its audit entry (queued, written off the
 //! request path) and log line.
 //!
+//! On a report-only route (DESIGN §4.8) a deny is counted (`would_deny`), logged with its
+//! reason and turned into a shadow decision: the request goes on, the backend told
+//! `X-Scopegate-Shadow-Decision: deny`.
+//!
 //! Must never do I/O itself beyond the authz caches (which load on a miss), never forward,
-//! and never answer anything but allow (with the list header) or a refusal.
+//! and never answer anything but allow (with the list header), a shadow decision or a
+//! refusal.
 
 use super::decisions::Decision;
 use super::{fail, now_ms, Gateway, Stage};
@@ -40,8 +45,19 @@ fn route_scope(account: &Identifier, params: &Params<'_>) -> Result<Scope, ApiEr
     })
 }
 
+/// What the authorize stage lets through: the list header, and on report-only routes the
+/// decision the backend is told about.
+#[derive(Debug, Default)]
+pub(super) struct Authorized {
+    /// `X-Scopegate-Allowed-Ids` on list routes (none on a shadow deny).
+    pub allowed_ids: Option<String>,
+    /// `Some(allowed)` on a report-only route: `X-Scopegate-Shadow-Decision`.
+    pub shadow: Option<bool>,
+}
+
 /// Decides a permission route through the one decision path (`authz::decide` and the
-/// engine); returns the `X-Scopegate-Allowed-Ids` value for lists. The cache answers a
+/// engine); returns the `X-Scopegate-Allowed-Ids` value for lists and, on a report-only
+/// route, the shadow decision instead of a refusal. The cache answers a
 /// repeat caller and a decision that needs no registry read without awaiting; a miss (a
 /// first request, a policy epoch change) and registry lookups are boxed, so the request's
 /// future stays small. Every decision is counted in the decision log.
@@ -51,7 +67,7 @@ pub(super) async fn authorize(
     params: &Params<'_>,
     who: &Authenticated,
     request_id: &RequestId,
-) -> Stage<Option<String>> {
+) -> Stage<Authorized> {
     let Access::Permission {
         permission,
         resource_type,
@@ -59,7 +75,7 @@ pub(super) async fn authorize(
         list,
     } = &route.access
     else {
-        return Ok(None);
+        return Ok(Authorized::default());
     };
     let scope =
         route_scope(who.principal.account(), params).map_err(|e| fail(e, Outcome::BadRequest))?;
@@ -103,10 +119,16 @@ pub(super) async fn authorize(
             };
         record(gw, who, &question, ids != AllowedIds::Denied);
         return match ids {
+            AllowedIds::Denied if route.report => {
+                Ok(Box::pin(shadow_deny(gw, route, who, &question, policy)).await)
+            }
             AllowedIds::Denied => {
                 Err(Box::pin(deny(gw, request_id, route, who, &question, policy)).await)
             }
-            ids => Ok(ids.header_value()),
+            ids => Ok(Authorized {
+                allowed_ids: ids.header_value(),
+                shadow: route.report.then_some(true),
+            }),
         };
     }
     let decision = match Authz::check_now(policy, restriction, &question) {
@@ -117,9 +139,57 @@ pub(super) async fn authorize(
     };
     record(gw, who, &question, decision.is_allowed());
     if decision.is_allowed() {
-        Ok(None)
+        Ok(Authorized {
+            allowed_ids: None,
+            shadow: route.report.then_some(true),
+        })
+    } else if route.report {
+        Ok(Box::pin(shadow_deny(gw, route, who, &question, policy)).await)
     } else {
         Err(Box::pin(deny(gw, request_id, route, who, &question, policy)).await)
+    }
+}
+
+/// A deny on a report-only route: counted and logged with the reason the 403 would give,
+/// and let through as a shadow deny. No deny audit entry: nothing was refused. When the
+/// reason cannot be worked out (policy store down) the line says so; the request still
+/// goes on, as report mode promises.
+async fn shadow_deny(
+    gw: &Gateway,
+    route: &Route,
+    who: &Authenticated,
+    question: &Question<'_>,
+    policy: &PrincipalPolicy,
+) -> Authorized {
+    gw.metrics.would_deny.inc();
+    let perm = &catalogue().permission(question.permission).identifier;
+    let reason = match gw
+        .authz
+        .explain(policy, who.restriction.as_ref(), question)
+        .await
+    {
+        Ok(why) => why.reason,
+        Err(_) => "policy store unavailable".to_owned(),
+    };
+    tracing::info!(
+        principal = %who.principal,
+        permission = %perm,
+        resource = %resource_text(question),
+        route = %route.label,
+        reason = %reason,
+        "would deny (report-only route): forwarded"
+    );
+    Authorized {
+        allowed_ids: None,
+        shadow: Some(false),
+    }
+}
+
+/// `SEI_TEAM/team-a in acme/eng/web`, or the type alone for lists.
+fn resource_text(q: &Question<'_>) -> String {
+    match q.identifier {
+        Some(id) => format!("{}/{id} in {}", q.resource_type, q.scope),
+        None => format!("{} in {}", q.resource_type, q.scope),
     }
 }
 
@@ -184,10 +254,7 @@ async fn deny(
     };
     let (scope, resource_type, identifier) =
         (question.scope, question.resource_type, question.identifier);
-    let resource = match identifier {
-        Some(id) => format!("{resource_type}/{id} in {scope}"),
-        None => format!("{resource_type} in {scope}"),
-    };
+    let resource = resource_text(question);
     let (account, org, project) = scope_cols(scope);
     gw.audit.push(NewAuditEvent {
         at: now_ms(),

@@ -200,6 +200,7 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-scopegate-request-id")
 const PRINCIPAL: HeaderName = HeaderName::from_static("x-scopegate-principal");
 const ACCOUNT: HeaderName = HeaderName::from_static("x-scopegate-account");
 const ALLOWED_IDS: HeaderName = HeaderName::from_static("x-scopegate-allowed-ids");
+const SHADOW_DECISION: HeaderName = HeaderName::from_static("x-scopegate-shadow-decision");
 const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
 const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
@@ -282,6 +283,8 @@ pub struct Identity<'a> {
     pub principal: Option<&'a Principal>,
     /// `X-Scopegate-Allowed-Ids` on list routes.
     pub allowed_ids: Option<String>,
+    /// `X-Scopegate-Shadow-Decision: allow|deny` on report-only routes.
+    pub shadow: Option<bool>,
 }
 
 /// How clients reach the listener, for the forwarding headers.
@@ -338,6 +341,7 @@ pub struct OutgoingHeaders<'a> {
     request_id: &'a RequestId,
     principal: Option<&'a Principal>,
     allowed_ids: Option<String>,
+    shadow: Option<bool>,
     peer: IpAddr,
     client_ip: IpAddr,
     /// The trusted client's `X-Forwarded-For` chain, extended with the peer.
@@ -372,6 +376,10 @@ impl OutgoingHeaders<'_> {
         }
         if let Some(ids) = &self.allowed_ids {
             sink.put_parts(&ALLOWED_IDS, &[ids.as_bytes()]);
+        }
+        if let Some(allowed) = self.shadow {
+            let value: &[u8] = if allowed { b"allow" } else { b"deny" };
+            sink.put_parts(&SHADOW_DECISION, &[value]);
         }
         let (mut client_buf, mut peer_buf) = ([0u8; 48], [0u8; 48]);
         let client_ip = ip_text(self.client_ip, &mut client_buf);
@@ -499,6 +507,7 @@ pub fn outgoing<'a>(
             request_id: identity.request_id,
             principal: identity.principal,
             allowed_ids: identity.allowed_ids,
+            shadow: identity.shadow,
             peer,
             client_ip,
             chain: client_xff.filter(|_| trusted_peer),
@@ -587,7 +596,8 @@ mod tests {
                 .peer_addr(peer.parse().unwrap())
                 .insert_header(("host", "gw.example"))
                 .insert_header(("accept", "*/*"))
-                .insert_header(("x-scopegate-principal", "USER:mallory"));
+                .insert_header(("x-scopegate-principal", "USER:mallory"))
+                .insert_header(("x-scopegate-shadow-decision", "allow"));
             if let Some(xff) = xff {
                 req = req.insert_header(("x-forwarded-for", xff));
             }
@@ -605,6 +615,7 @@ mod tests {
                     request_id: &id,
                     principal: Some(&principal),
                     allowed_ids: Some("a,b".to_owned()),
+                    shadow: Some(false),
                 },
             );
             let mut map = HeaderMap::new();
@@ -623,6 +634,9 @@ mod tests {
             assert_eq!(sorted_map, from_bytes, "{peer}");
             assert!(from_map.contains(&"x-scopegate-principal: USER:alice".to_owned()));
             assert!(!text.contains("mallory"));
+            // The gateway's shadow decision replaces the client's.
+            assert!(from_map.contains(&"x-scopegate-shadow-decision: deny".to_owned()));
+            assert!(!text.contains("shadow-decision: allow"));
         }
     }
 

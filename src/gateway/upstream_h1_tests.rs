@@ -116,6 +116,7 @@ async fn send(
             request_id: &id,
             principal: None,
             allowed_ids: None,
+            shadow: None,
         },
     );
     exchange(pool, &out, host, body, Instant::now()).await

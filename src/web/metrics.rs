@@ -16,6 +16,8 @@ pub enum Outcome {
     Allowed,
     Public,
     Denied,
+    /// A report-only route forwarded a request its decision denied.
+    WouldDeny,
     Unauthenticated,
     BadRequest,
     NotFound,
@@ -24,10 +26,11 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    const ALL: [Outcome; 8] = [
+    const ALL: [Outcome; 9] = [
         Outcome::Allowed,
         Outcome::Public,
         Outcome::Denied,
+        Outcome::WouldDeny,
         Outcome::Unauthenticated,
         Outcome::BadRequest,
         Outcome::NotFound,
@@ -40,6 +43,7 @@ impl Outcome {
             Outcome::Allowed => "allowed",
             Outcome::Public => "public",
             Outcome::Denied => "denied",
+            Outcome::WouldDeny => "would_deny",
             Outcome::Unauthenticated => "unauthenticated",
             Outcome::BadRequest => "bad_request",
             Outcome::NotFound => "not_found",
@@ -54,7 +58,7 @@ impl Outcome {
 }
 
 /// Pre-resolved counters of one route.
-pub struct RouteCounters([IntCounter; 8]);
+pub struct RouteCounters([IntCounter; 9]);
 
 impl RouteCounters {
     #[inline]

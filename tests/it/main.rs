@@ -36,6 +36,7 @@ mod override_headers;
 mod preview;
 mod raw;
 mod replicas;
+mod report_mode;
 mod storage;
 mod support;
 mod tls_ops;
