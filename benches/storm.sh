@@ -25,6 +25,9 @@ gate_pid=
 stop_all() {
   [ -n "$gate_pid" ] && kill "$gate_pid" 2>/dev/null || true
   nginx -p "$work/backend" -c "$work/backend/nginx.conf" -s stop 2>/dev/null || true
+  # The access log of a run is hundreds of MB: keep the folder only when asked (KEEP_WORK=1).
+  wait 2>/dev/null || true
+  [ -n "${KEEP_WORK:-}" ] && echo "kept $work" >&2 || rm -rf "$work"
 }
 trap stop_all EXIT
 
