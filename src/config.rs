@@ -287,6 +287,44 @@ fn apply_env(table: &mut toml::Table, env: &[(String, String)]) -> Result<(), Co
     Ok(())
 }
 
+/// A key's path as it would be written in TOML: bare keys as they are, any other key
+/// quoted (a key named `.` reads `"."`, an empty one `""`), array positions as `[i]`.
+/// serde_path_to_error's own rendering writes such keys bare, so an error on the key `.`
+/// read as one about the whole document (found by the `config` fuzz target).
+fn key_path(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => out.push_str(&format!("[{index}]")),
+            Segment::Map { key } | Segment::Enum { variant: key } => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                let bare = !key.is_empty()
+                    && key
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+                if bare {
+                    out.push_str(key);
+                } else {
+                    out.push_str(&toml::Value::String(key.clone()).to_string());
+                }
+            }
+            Segment::Unknown => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push('?');
+            }
+        }
+    }
+    if out.is_empty() {
+        out.push('.');
+    }
+    out
+}
+
 /// A TOML syntax error with the line and column it was found at (1-based, counting
 /// characters), so the operator can find it in the file.
 fn syntax_message(text: &str, e: &toml::de::Error) -> String {
@@ -319,7 +357,7 @@ impl Config {
             serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
                 ConfigError::Key {
                     origin: origin.into(),
-                    key: e.path().to_string(),
+                    key: key_path(e.path()),
                     message: e.inner().to_string(),
                 }
             })?;
@@ -537,6 +575,22 @@ attributes = { team = "{team}" }
         let err =
             Config::parse(Some("[server]\nworkers = \"many\"\n"), "my.toml", &[]).unwrap_err();
         assert!(err.to_string().contains("server.workers"), "{err}");
+    }
+
+    /// Found by `fuzz/fuzz_targets/config.rs`: a table named `"."` was reported as key `.`,
+    /// which reads as the whole document; keys that are not bare are quoted as in TOML.
+    #[test]
+    fn keys_that_are_not_bare_are_quoted() {
+        let key = |text: &str| match Config::parse(Some(text), "f.toml", &[]).unwrap_err() {
+            ConfigError::Key { key, .. } => key,
+            other => panic!("not a key error: {other}"),
+        };
+        assert_eq!(key("[\".\"]\n"), "\".\"");
+        assert_eq!(key("[\"\"]\n"), "\"\"");
+        assert_eq!(key("[server]\n\"a b\" = 1\n"), "server.\"a b\"");
+        assert_eq!(key("[server]\nlisen = 1\n"), "server.lisen");
+        let err = Config::parse(Some("[[routes]]\nnope = 1\n"), "f.toml", &[]).unwrap_err();
+        assert!(err.to_string().contains("routes[0].nope"), "{err}");
     }
 
     /// Found by `fuzz/fuzz_targets/config.rs`: a syntax error named neither key nor line

@@ -47,8 +47,9 @@ fn check_error(e: &ConfigError) {
         }
         ConfigError::Key { origin, key, .. } => {
             assert!(!origin.is_empty());
-            // The key as written: `` only for a key written `""` in the file.
-            assert!(key != ".", "a key error names the key: {text}");
+            // The key as TOML writes it: never empty, and `.` (the whole document) never,
+            // since a key named `.` is quoted.
+            assert!(!key.is_empty() && key != ".", "a key error names the key: {text}");
         }
         ConfigError::Env { var, .. } => assert!(!var.is_empty()),
     }

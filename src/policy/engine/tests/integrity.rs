@@ -425,3 +425,101 @@ fn a_group_within_a_scope() {
         .within(&s("acme/eng/api"))
         .covers_scope(&s("acme/eng/api")));
 }
+
+#[test]
+fn only_an_attribute_filter_makes_a_decision_need_registry_attributes() {
+    let by_attribute = custom_grant(
+        &["sei_seiteams_view"],
+        "acme",
+        &[(Incl, "acme")],
+        vec![filter("SEI_TEAM", &[], Some(("team", &["bravo"])))],
+        false,
+    );
+    let by_identifier = custom_grant(
+        &["core_role_view"],
+        "acme",
+        &[(Incl, "acme")],
+        vec![filter("ROLE", &["r1"], None)],
+        false,
+    );
+    let p = policy(vec![by_attribute, by_identifier]);
+    assert!(p.filters_attributes_of("SEI_TEAM"));
+    assert!(!p.filters_attributes_of("ROLE"), "an identifier filter");
+    assert!(!p.filters_attributes_of("PROFILE"), "no filter of the type");
+    assert!(!policy(Vec::new()).filters_attributes_of("SEI_TEAM"));
+}
+
+#[test]
+fn an_account_only_group_reveals_no_organization_or_project() {
+    let p = policy(vec![custom_grant(
+        &["sei_seiteams_view"],
+        "acme",
+        &[(Excl, "acme")],
+        vec![],
+        true,
+    )]);
+    assert!(allowed(&p, "core_account_view", "acme", "ACCOUNT", None));
+    assert!(!allowed(
+        &p,
+        "core_organization_view",
+        "acme",
+        "ORGANIZATION",
+        None
+    ));
+    assert!(!allowed(
+        &p,
+        "core_project_view",
+        "acme/eng",
+        "PROJECT",
+        None
+    ));
+}
+
+#[test]
+fn holding_a_permission_on_a_group() {
+    let group = |scope: &str, included: &[(ScopeFilter, &str)], all: bool| {
+        custom_grant(&[], scope, included, vec![], all).group
+    };
+    let nothing = policy(Vec::new());
+    let view = perm("core_role_view");
+    // A target that selects nothing widens nothing, whoever hands it out.
+    let empty = group("acme", &[(Incl, "acme")], false);
+    assert!(empty.is_empty());
+    assert!(holds_on_group(&nothing, None, view, &empty, &s("acme")));
+    // Nor does one whose scopes the permission does not exist at.
+    let project = group("acme/eng/web", &[(Excl, "acme/eng/web")], true);
+    assert!(holds_on_group(
+        &nothing,
+        None,
+        perm("core_account_edit"),
+        &project,
+        &s("acme/eng/web")
+    ));
+    assert!(!holds_on_group(
+        &nothing,
+        None,
+        view,
+        &project,
+        &s("acme/eng/web")
+    ));
+
+    // Portal permissions reach past the writer's own organizations only with the scope grant.
+    let api = perm("API_READ");
+    let eng = group("acme/eng", &[(Incl, "acme/eng")], true);
+    let sales = group("acme/sales", &[(Incl, "acme/sales")], true);
+    let writer = |perms: &[&str]| {
+        PrincipalPolicy::new(
+            user("gus"),
+            Some(id("eng")),
+            vec![custom_grant(perms, "acme", &[(Incl, "acme")], vec![], true)],
+            SplitPhases::default(),
+        )
+    };
+    let plain = writer(&["API_READ"]);
+    assert!(!plain.has_cross_org(None));
+    assert!(holds_on_group(&plain, None, api, &eng, &s("acme/eng")));
+    assert!(!holds_on_group(&plain, None, api, &sales, &s("acme/sales")));
+    let cross = writer(&["API_READ", "CROSS_ORGANIZATION_ACCESS"]);
+    assert!(cross.has_cross_org(None));
+    assert!(holds_on_group(&cross, None, api, &sales, &s("acme/sales")));
+}
