@@ -49,7 +49,10 @@ fn check_error(e: &ConfigError) {
             assert!(!origin.is_empty());
             // The key as TOML writes it: never empty, and `.` (the whole document) never,
             // since a key named `.` is quoted.
-            assert!(!key.is_empty() && key != ".", "a key error names the key: {text}");
+            assert!(
+                !key.is_empty() && key != ".",
+                "a key error names the key: {text}"
+            );
         }
         ConfigError::Env { var, .. } => assert!(!var.is_empty()),
     }
