@@ -523,3 +523,54 @@ fn holding_a_permission_on_a_group() {
     assert!(cross.has_cross_org(None));
     assert!(holds_on_group(&cross, None, api, &sales, &s("acme/sales")));
 }
+
+#[test]
+fn lists_at_another_organization_widen_for_portal_permissions_only() {
+    let crossing = policy(vec![custom_grant(
+        &[
+            "core_usergroup_view",
+            "API_READ",
+            "CROSS_ORGANIZATION_ACCESS",
+        ],
+        "acme/eng",
+        &[(Incl, "acme/eng")],
+        vec![],
+        true,
+    )]);
+    assert!(crossing.has_cross_org(None));
+    assert_eq!(
+        allowed_ids_of(&crossing, "core_usergroup_view", "acme/eng", "USERGROUP"),
+        AllowedIds::All
+    );
+    assert_eq!(
+        allowed_ids_of(&crossing, "core_usergroup_view", "acme/sales", "USERGROUP"),
+        AllowedIds::Denied
+    );
+    assert_eq!(
+        allowed_ids_of(&crossing, "API_READ", "acme/sales", "API"),
+        AllowedIds::All
+    );
+}
+
+#[test]
+fn implicit_visibility_in_lists_follows_the_credential_restriction() {
+    let p = policy(vec![builtin_grant(
+        "_sei_viewer",
+        "_all_project_level_resources",
+        "acme/eng/web",
+    )]);
+    let list = |only: &str| {
+        let restriction = catalogue().set_of(&[only.to_owned()]).unwrap();
+        allowed_ids(
+            &p,
+            perm("core_project_view"),
+            &s("acme/eng"),
+            "PROJECT",
+            Some(&restriction),
+            &[],
+        )
+    };
+    let web = AllowedIds::Some(["web".to_owned()].into_iter().collect());
+    assert_eq!(list("core_project_view"), web);
+    assert_eq!(list("sei_seiteams_view"), AllowedIds::Denied);
+}
