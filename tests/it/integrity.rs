@@ -9,26 +9,26 @@ use serde_json::{json, Value};
 use super::admin_rbac::{has_audit, principal};
 use super::harness::{Answer, TestApp, ACCOUNT};
 
-const ALL: &str = "_all_resources_including_child_scopes";
+pub(super) const ALL: &str = "_all_resources_including_child_scopes";
 
-fn assignment(id: &str, role: &str, group: &str, kind: &str, who: &str) -> Value {
+pub(super) fn assignment(id: &str, role: &str, group: &str, kind: &str, who: &str) -> Value {
     json!({"identifier": id, "role": role, "resource_group": group,
         "principal": {"identifier": who, "type": kind}})
 }
 
-async fn role(app: &TestApp, id: &str, permissions: &[&str]) {
+pub(super) async fn role(app: &TestApp, id: &str, permissions: &[&str]) {
     let body = json!({"identifier": id, "name": id, "permissions": permissions});
     let a = app.admin("POST", "/v1/roles", Some(body)).await;
     assert_eq!(a.status, 201, "{}", a.body);
 }
 
-async fn assign(app: &TestApp, path: &str, body: Value) {
+pub(super) async fn assign(app: &TestApp, path: &str, body: Value) {
     let a = app.admin("POST", path, Some(body)).await;
     assert_eq!(a.status, 201, "{}", a.body);
 }
 
 /// A 403 `ACCESS_DENIED` naming a permission and a resource.
-fn refused(a: &Answer) -> String {
+pub(super) fn refused(a: &Answer) -> String {
     assert_eq!(a.status, 403, "{}", a.body);
     assert_eq!(a.body["code"], "ACCESS_DENIED", "{}", a.body);
     assert!(a.body["resource"].is_string(), "{}", a.body);

@@ -24,6 +24,7 @@ mod gateway_edge;
 mod guard_model;
 mod harness;
 mod integrity;
+mod integrity_writes;
 mod jwt_http;
 mod layers;
 mod ng_api;
