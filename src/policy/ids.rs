@@ -98,6 +98,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn an_identifier_reads_as_its_text() {
+        let id = Identifier::new("team_a").unwrap();
+        let as_ref: &str = id.as_ref();
+        assert_eq!(as_ref, "team_a");
+        let mut by_id = std::collections::HashSet::new();
+        by_id.insert(id.clone());
+        assert!(by_id.contains("team_a"), "looked up by &str through Borrow");
+        assert_eq!(format!("{id:?}"), "\"team_a\"");
+    }
+
+    #[test]
     fn identifier_pattern() {
         let long_ok = format!("a{}", "b".repeat(127));
         let too_long = format!("a{}", "b".repeat(128));

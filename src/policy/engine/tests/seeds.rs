@@ -364,3 +364,49 @@ fn builtin_roles_hold_both_halves_of_splits() {
         .permissions
         .contains(perm("CROSS_ORGANIZATION_ACCESS")));
 }
+
+/// The rule-defined viewer roles hold exactly what their rule says, and every built-in
+/// role of DESIGN §1 is there (a loop over the roles must not pass on an empty list).
+#[test]
+fn rule_defined_viewer_roles_hold_exactly_their_rule() {
+    use crate::policy::scope::ScopeLevel::{Organization, Project};
+    let ids: Vec<&str> = crate::policy::builtin::builtin_roles()
+        .iter()
+        .map(|r| r.identifier.as_str())
+        .collect();
+    for expected in [
+        "_account_admin",
+        "_account_viewer",
+        "_organization_admin",
+        "_organization_viewer",
+        "_project_admin",
+        "_project_viewer",
+        "_sei_admin",
+        "_sei_team_manager",
+        "_sei_viewer",
+        "_sei_collections_admin",
+        "Global_Admin",
+        "Admin",
+        "Basic_User",
+    ] {
+        assert!(ids.contains(&expected), "{expected} missing from {ids:?}");
+    }
+    let holds = |role: &str| builtin_role(role).unwrap().permissions;
+    let (org_viewer, project_viewer) = (holds("_organization_viewer"), holds("_project_viewer"));
+    for p in catalogue().all() {
+        let view = p.is_list_action();
+        let below_account = p.available_at(Organization) || p.available_at(Project);
+        assert_eq!(
+            org_viewer.contains(p.id),
+            view && below_account && p.identifier != "CROSS_ORGANIZATION_ACCESS",
+            "_organization_viewer and {}",
+            p.identifier
+        );
+        assert_eq!(
+            project_viewer.contains(p.id),
+            view && p.available_at(Project),
+            "_project_viewer and {}",
+            p.identifier
+        );
+    }
+}
